@@ -1,0 +1,97 @@
+"""The ``takuso`` command line: one verb per job (warehouse-contract.md, "Command line").
+
+Each command is a thin shell over a plain function that returns the exit status; the work itself lives
+in the step modules (parsers, warehouse, tso, flows), so it can be tested without the CLI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="takuso",
+    help=(
+        "Fetch, validate and load Japanese wheeling data (託送): BP XML (30分電力量, 確定使用量) and the "
+        "three CSV forms from the 10 TSOs into Parquet and DuckDB."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        "-w",
+        help="Warehouse folder; default $TAKUSO_WAREHOUSE, else ./warehouse.",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="takuso.toml; default ./takuso.toml if present.", show_default=False),
+]
+PathsArg = Annotated[list[Path], typer.Argument(help="Files or folders (.zip, .xml, .csv).", show_default=False)]
+
+
+@app.command()
+def validate(
+    paths: PathsArg,
+    area: Annotated[str | None, typer.Option(help="Area code 01..10 the files came from.")] = None,
+    detail: Annotated[bool, typer.Option(help="Enrich messages with xmlschema (slower).")] = True,
+) -> None:
+    """Validate files against the XSDs and the parser rules; write nothing.
+
+    Exit 0 when every file is valid, 1 when any is not.
+    """
+    from takuso.commands.validate import run_validate
+
+    raise typer.Exit(run_validate(paths, area=area, detail=detail))
+
+
+@app.command()
+def ingest(
+    paths: PathsArg,
+    warehouse: WarehouseOpt = None,
+    area: Annotated[str | None, typer.Option(help="Area code 01..10; default: from the path or the ids.")] = None,
+    account: Annotated[str, typer.Option(help="Download account (retailer certificate) of the files.")] = "default",
+    workers: Annotated[int, typer.Option(help="Parallel parser processes (default: number of cores).")] = 0,
+) -> None:
+    """Validate and load local files into the warehouse.
+
+    Already loaded files (same sha256) are skipped. Exit 0 all loaded or skipped; 1 some rejected
+    (quarantined with a reason); 2 usage error.
+    """
+    from takuso.commands.ingest import run_ingest
+
+    raise typer.Exit(run_ingest(paths, warehouse=warehouse, area=area, account=account, workers=workers))
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run on the warehouse views.")],
+    warehouse: WarehouseOpt = None,
+    limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+) -> None:
+    """Run SQL on the warehouse and print the result as a table (exit 1 on an SQL error)."""
+    from takuso.commands.query import run_query
+
+    raise typer.Exit(run_query(sql, warehouse=warehouse, limit=limit))
+
+
+@app.command()
+def demo(
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The whole product on embedded defaults: simulators for all 10 areas, the nightly flow, a query."""
+    from takuso.commands.demo import run_demo
+
+    raise typer.Exit(run_demo(warehouse=warehouse))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
