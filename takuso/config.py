@@ -255,9 +255,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> Config:
     if retailer is None:
         raise top.error("retailer_code", 'missing; your 4-character company code (事業者コード), e.g. "9999"')
     if not re.fullmatch(r"[A-Za-z0-9]{4}", retailer):
-        raise top.error(
-            "retailer_code", f"expected 4 letters or digits (without the area character), got {retailer!r}"
-        )
+        raise top.error("retailer_code", f"expected 4 letters or digits (without the area character), got {retailer!r}")
     sched = _Reader(source, "schedule", top.get("schedule", dict, {}), _SCHEDULE_KEYS)
     schedule = ScheduleConfig(
         cron=sched.get("cron", str, ScheduleConfig.cron),
@@ -276,9 +274,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> Config:
     tsos: dict[str, TsoConfig] = {}
     for code, table in tso_tables.items():
         if code not in AREAS:
-            raise ConfigError(
-                f"{source}: [tso.{code!r}]: unknown area code; expected one of {', '.join(AREAS)}"
-            )
+            raise ConfigError(f"{source}: [tso.{code!r}]: unknown area code; expected one of {', '.join(AREAS)}")
         if not isinstance(table, dict):
             raise ConfigError(f'{source}: tso.{code!r} must be a table [tso."{code}"]')
         tsos[code] = _parse_tso(source, code, table, retailer)
@@ -344,9 +340,7 @@ def _kind_name(r: _Reader, value: object) -> str:
             return value
         if value in MESSAGE_KINDS:
             return MESSAGE_KINDS[value].name
-    raise r.error(
-        "kinds", f"unknown message kind {value!r}; use names such as {', '.join(list(KINDS_BY_NAME)[:3])}…"
-    )
+    raise r.error("kinds", f"unknown message kind {value!r}; use names such as {', '.join(list(KINDS_BY_NAME)[:3])}…")
 
 
 def _parse_cert(r: _Reader, *, required: bool) -> ClientCertConfig:
@@ -363,21 +357,16 @@ def _parse_cert(r: _Reader, *, required: bool) -> ClientCertConfig:
         if bool(cert.pkcs12_password_env) == bool(cert.pkcs12_password_file):
             raise r.error(
                 "pkcs12_password_env",
-                "give exactly one of pkcs12_password_env (an environment variable NAME) "
-                "or pkcs12_password_file",
+                "give exactly one of pkcs12_password_env (an environment variable NAME) or pkcs12_password_file",
             )
         if cert.pkcs12_password_env and not _ENV_NAME.fullmatch(cert.pkcs12_password_env):
             # Guard against a passphrase pasted where the variable name belongs; do not echo it.
-            raise r.error(
-                "pkcs12_password_env", "must be the NAME of an environment variable, not the passphrase"
-            )
+            raise r.error("pkcs12_password_env", "must be the NAME of an environment variable, not the passphrase")
     elif cert.cert_pem or cert.key_pem:
         if not (cert.cert_pem and cert.key_pem):
             raise r.error("cert_pem" if not cert.cert_pem else "key_pem", "cert_pem and key_pem go together")
     elif required:
-        raise r.error(
-            "pkcs12", "no client certificate: set pkcs12 (+ pkcs12_password_env), or cert_pem + key_pem"
-        )
+        raise r.error("pkcs12", "no client certificate: set pkcs12 (+ pkcs12_password_env), or cert_pem + key_pem")
     return cert
 
 
@@ -445,6 +434,9 @@ def demo_config(
     client certificate and CA are the simulator's generated test PKI. Loopback-only mode is on.
     """
     codes = list(areas) if areas is not None else list(AREAS)
+    unknown = [c for c in codes if c not in AREAS]
+    if unknown:
+        raise ConfigError(f"demo configuration: unknown area code(s) {', '.join(unknown)}")
     cert = ClientCertConfig(cert_pem=client_cert, key_pem=client_key)
     tsos = {
         code: TsoConfig(
