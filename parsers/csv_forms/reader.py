@@ -95,9 +95,7 @@ def read_form(
             probe_rows = list(iter_rows(decoded.text, delimiter=probe.delimiter, quotechar=probe.quotechar))
         except MalformedCsvError:
             probe_rows = []
-        form_id = detect_by_header(list(specs.values()), probe_rows) or detect_by_name(
-            list(specs.values()), path.name
-        )
+        form_id = detect_by_header(list(specs.values()), probe_rows) or detect_by_name(list(specs.values()), path.name)
         if form_id is None:
             first = probe_rows[0].cells if probe_rows else ()
             log.error(
@@ -120,9 +118,7 @@ def _rejected(form_id: str | None, log: ProblemLog, **kwargs: Any) -> FormResult
     return FormResult(form_id, None, log.errors, log.warnings, **kwargs)
 
 
-def _read_text(
-    spec: FormSpec, text: str, encoding: str, area_code: str, file_name: str, log: ProblemLog
-) -> FormResult:
+def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_name: str, log: ProblemLog) -> FormResult:
     try:
         rows = list(iter_rows(text, delimiter=spec.delimiter, quotechar=spec.quotechar))
     except MalformedCsvError as e:
@@ -133,9 +129,7 @@ def _read_text(
     if header is None:
         if spec.empty_without_header and all(_filled(r) <= _MAX_TITLE_CELLS for r in rows):
             preamble = "\n".join(physical_lines(text, rows[-1].line)) if rows else ""
-            log.warn(
-                Rule.NO_HEADER_EMPTY, None, None, "no header row and no tabular data; read as an empty form"
-            )
+            log.warn(Rule.NO_HEADER_EMPTY, None, None, "no header row and no tabular data; read as an empty form")
             log.finish()
             return FormResult(
                 spec.form_id,

@@ -21,7 +21,8 @@ class Row:
 
 
 class MalformedCsvError(ValueError):
-    """The csv module rejected the text (for example a NUL byte); ``line`` is where it stopped."""
+    """The csv module rejected the text (an unclosed quote, text after a closing quote); ``line`` is
+    where the bad record starts."""
 
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
@@ -38,7 +39,7 @@ def strip_trailing_empty(cells: list[str]) -> tuple[str, ...]:
 
 def iter_rows(text: str, *, delimiter: str = ",", quotechar: str = '"') -> Iterator[Row]:
     """Yield the non-empty rows of ``text`` with the line each starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True)
     next_line = 1
     while True:
         try:
@@ -46,7 +47,9 @@ def iter_rows(text: str, *, delimiter: str = ",", quotechar: str = '"') -> Itera
         except StopIteration:
             return
         except csv.Error as e:
-            raise MalformedCsvError(str(e), reader.line_num) from None
+            raise MalformedCsvError(
+                f"{e} in the record starting at line {next_line} (an unclosed quote?)", next_line
+            ) from None
         start, next_line = next_line, reader.line_num + 1
         trimmed = strip_trailing_empty(cells)
         if trimmed:
