@@ -93,5 +93,43 @@ def demo(
     raise typer.Exit(run_demo(warehouse=warehouse))
 
 
+@app.command()
+def pull(
+    config: ConfigOpt = None,
+    area: Annotated[
+        list[str] | None,
+        typer.Option("--area", "-a", help="Area code 01..10; repeat for several. Default: all."),
+    ] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Download new files from the TSOs (mutual TLS) into the raw landing zone.
+
+    Exit 0 all good; 1 some TSO failed (the others still landed); 2 configuration or usage error.
+    """
+    from takuso.commands.pull import run_pull
+
+    raise typer.Exit(run_pull(config, areas=area or None, warehouse=warehouse))
+
+
+@app.command()
+def simulate(
+    areas: Annotated[str | None, typer.Option(help="Comma-separated area codes, e.g. 01,03. Default: all.")] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+    root: Annotated[
+        Path | None,
+        typer.Option(help="Files to serve, <area>/*.zip; default sample_data/small/bp", show_default=False),
+    ] = None,
+    certs_dir: Annotated[
+        Path | None,
+        typer.Option(help="Test CA and certificates folder; default ~/.cache/takuso.", show_default=False),
+    ] = None,
+) -> None:
+    """Run the TSO simulators alone (HTTPS on loopback, client certificate required) until Ctrl-C."""
+    from takuso.commands.simulate import run_simulate
+
+    codes = [a.strip() for a in areas.split(",") if a.strip()] if areas else None
+    raise typer.Exit(run_simulate(codes, port=port, root=root, certs_dir=certs_dir))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -18,18 +18,14 @@ def body(items: str) -> str:
 
 
 def test_pairs_are_read_by_number_not_by_position() -> None:
-    listing = parse_comment_listing(
-        body(f'rfilesize2:"911",rfilename1:"{A}",rfilename2:"{B}",rfilesize1:"18234"')
-    )
+    listing = parse_comment_listing(body(f'rfilesize2:"911",rfilename1:"{A}",rfilename2:"{B}",rfilesize1:"18234"'))
     assert [(f.name, f.size) for f in listing.files] == [(A, 18234), (B, 911)]
     assert listing.files[0].kind == "low_energy_daily"
     assert listing.skipped == ()
 
 
 def test_w5_names_are_accepted() -> None:
-    assert (
-        parse_comment_listing(body(f'rfilename1:"{C}",rfilesize1:"5"')).files[0].kind == "low_monthly_usage"
-    )
+    assert parse_comment_listing(body(f'rfilename1:"{C}",rfilesize1:"5"')).files[0].kind == "low_monthly_usage"
 
 
 def test_empty_comment_is_an_empty_listing() -> None:
@@ -66,9 +62,7 @@ def test_missing_comment_is_an_error() -> None:
 
 
 def test_non_bp_names_are_reported_and_skipped() -> None:
-    listing = parse_comment_listing(
-        body(f'rfilename1:"readme.txt",rfilesize1:"3",rfilename2:"{A}",rfilesize2:"4"')
-    )
+    listing = parse_comment_listing(body(f'rfilename1:"readme.txt",rfilesize1:"3",rfilename2:"{A}",rfilesize2:"4"'))
     assert [f.name for f in listing.files] == [A]
     assert listing.skipped[0][0] == "readme.txt"
     assert "not a BP file name" in listing.skipped[0][1]
@@ -106,13 +100,7 @@ def test_unsafe_names_never_contain_separators(name: str) -> None:
         assert "/" not in name and "\\" not in name and ".." not in name and name
 
 
-@given(
-    st.lists(
-        st.tuples(st.sampled_from([A, B, C]), st.integers(0, 10**9)), max_size=6, unique_by=lambda t: t[0]
-    )
-)
+@given(st.lists(st.tuples(st.sampled_from([A, B, C]), st.integers(0, 10**9)), max_size=6, unique_by=lambda t: t[0]))
 def test_round_trip_of_generated_listings(pairs: list[tuple[str, int]]) -> None:
-    items = ",".join(
-        f'rfilename{n}:"{name}",rfilesize{n}:"{size}"' for n, (name, size) in enumerate(pairs, 1)
-    )
+    items = ",".join(f'rfilename{n}:"{name}",rfilesize{n}:"{size}"' for n, (name, size) in enumerate(pairs, 1))
     assert [(f.name, f.size) for f in parse_comment_listing(body(items)).files] == pairs

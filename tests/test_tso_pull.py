@@ -60,9 +60,7 @@ def zips(tmp_path: Path, area: str) -> list[str]:
 # -- the happy path -------------------------------------------------------------------------------------
 
 
-def test_pull_lands_files_and_a_second_pull_downloads_nothing(
-    sim: Simulator, root: Path, tmp_path: Path
-) -> None:
+def test_pull_lands_files_and_a_second_pull_downloads_nothing(sim: Simulator, root: Path, tmp_path: Path) -> None:
     config = sim_config(sim, ["03"], tmp_path)
     first = pull_all(config, tmp_path / "wh")
     assert [r.ok for r in first] == [True]

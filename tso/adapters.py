@@ -56,9 +56,7 @@ class HtmlListAdapter:
 
     def list_files(self, session: requests.Session, timeout: float) -> Listing:
         _checked(session.post(f"{self.endpoint}/Menu1.action", timeout=timeout))
-        response = _checked(
-            session.post(f"{self.endpoint}/{self.section}/FileListReceiver.action", timeout=timeout)
-        )
+        response = _checked(session.post(f"{self.endpoint}/{self.section}/FileListReceiver.action", timeout=timeout))
         return parse_html_links(response.content.decode("cp932", errors="replace"))
 
     def file_url(self, name: str) -> str:

@@ -96,9 +96,7 @@ def load_pkcs12(path: Path, password: bytes | None) -> ClientIdentity:
     try:
         key, cert, _extra = pkcs12.load_key_and_certificates(data, password)
     except ValueError:
-        raise CertificateError(
-            f"cannot open PKCS#12 file {path}: wrong passphrase, or not a PKCS#12 file"
-        ) from None
+        raise CertificateError(f"cannot open PKCS#12 file {path}: wrong passphrase, or not a PKCS#12 file") from None
     if key is None or cert is None:
         raise CertificateError(f"PKCS#12 file {path} does not contain both a private key and a certificate")
     return ClientIdentity(key=key, cert=cert, source=str(path))
@@ -149,9 +147,7 @@ def private_pem_files(identity: ClientIdentity) -> Iterator[tuple[Path, Path]]:
     folder = Path(tempfile.mkdtemp(prefix="takuso-cert-"))  # mkdtemp creates it with mode 0700
     try:
         os.chmod(folder, 0o700)
-        cert_path = write_private_file(
-            folder / "client.crt", identity.cert.public_bytes(serialization.Encoding.PEM)
-        )
+        cert_path = write_private_file(folder / "client.crt", identity.cert.public_bytes(serialization.Encoding.PEM))
         key_path = write_private_file(
             folder / "client.key",
             identity.key.private_bytes(  # type: ignore[union-attr]

@@ -105,10 +105,7 @@ def describe(exc: BaseException) -> str:
                 f"the server's TLS certificate is not trusted ({why}); the connection was refused. "
                 "If the portal's CA is legitimate, set ca_bundle for this TSO"
             )
-        if any(
-            w in text
-            for w in ("certificate required", "CERTIFICATE_REQUIRED", "bad certificate", "EOF occurred")
-        ):
+        if any(w in text for w in ("certificate required", "CERTIFICATE_REQUIRED", "bad certificate", "EOF occurred")):
             return f"the server rejected our client certificate during the TLS handshake ({_short(text)})"
         return f"TLS error: {_short(text)}"
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
@@ -204,9 +201,7 @@ def _download_one(
                 account=tso.account,
             )
 
-    return with_retries(
-        attempt, retries=tso.retries, backoff_s=tso.backoff_s, what=f"{tso.area_code} {item.name}"
-    )
+    return with_retries(attempt, retries=tso.retries, backoff_s=tso.backoff_s, what=f"{tso.area_code} {item.name}")
 
 
 def pull_tso(
@@ -251,12 +246,8 @@ def pull_tso(
         todo = _select(listing.files, tso, folder, result)
         report(tso.area_code, 0, len(todo), "downloading")
         done = 0
-        with ThreadPoolExecutor(
-            max_workers=tso.max_connections, thread_name_prefix=f"pull-{tso.area_code}"
-        ) as pool:
-            futures = {
-                item.name: pool.submit(_download_one, session, adapter, tso, folder, item) for item in todo
-            }
+        with ThreadPoolExecutor(max_workers=tso.max_connections, thread_name_prefix=f"pull-{tso.area_code}") as pool:
+            futures = {item.name: pool.submit(_download_one, session, adapter, tso, folder, item) for item in todo}
             for name, future in futures.items():
                 try:
                     result.new_files.append(future.result())

@@ -208,8 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.sessions.add(token)
             body = (
-                "<html><body><h1>託送業務メニュー</h1>"
-                "<a href='30min/FileListReceiver.action'>30分値</a></body></html>"
+                "<html><body><h1>託送業務メニュー</h1><a href='30min/FileListReceiver.action'>30分値</a></body></html>"
             )
             self._send(
                 200,

@@ -54,8 +54,7 @@ def check_loopback(url: str) -> None:
     bad = sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_loopback)
     if not addresses or bad:
         raise LoopbackViolation(
-            f"loopback-only mode (tests and demos): refusing {host!r}, "
-            f"which resolves to {', '.join(bad) or 'nothing'}"
+            f"loopback-only mode (tests and demos): refusing {host!r}, which resolves to {', '.join(bad) or 'nothing'}"
         )
 
 
@@ -101,9 +100,7 @@ class TlsAdapter(HTTPAdapter):
         if self._loopback_only:
             check_loopback(request.url)
         if self._min_tls in ("1.0", "1.1"):
-            log.warning(
-                "TLS %s allowed for %s (below the 1.2 default)", self._min_tls, urlsplit(request.url).netloc
-            )
+            log.warning("TLS %s allowed for %s (below the 1.2 default)", self._min_tls, urlsplit(request.url).netloc)
         return super().send(request, *args, **kwargs)
 
 
@@ -117,9 +114,7 @@ def make_session(
     pool_size: int = 2,
 ) -> requests.Session:
     """A session for one TSO: cookies kept (Shikoku flow), HTTPS only, our TLS adapter mounted."""
-    ctx = make_ssl_context(
-        ca_bundle=ca_bundle, client_cert=client_cert, client_key=client_key, min_tls=min_tls
-    )
+    ctx = make_ssl_context(ca_bundle=ca_bundle, client_cert=client_cert, client_key=client_key, min_tls=min_tls)
     session = requests.Session()
     session.trust_env = False  # no proxies or CA overrides from the environment
     adapter = TlsAdapter(
