@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import ssl
 import stat
 import sys
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from takuso.config import ClientCertConfig
 from tso.client import pull_all, pull_tso
 from tso.landing import PART_SUFFIX
 from tso.simulator import Faults, Simulator
-from tso.transport import LoopbackViolation, check_loopback, make_session
+from tso.transport import LoopbackViolation, check_loopback, make_session, make_ssl_context
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest_tso import make_zip, populate, sim_config
@@ -153,11 +154,29 @@ def test_the_client_refuses_a_bad_server_certificate(
     assert "TLS certificate" in result.failures[0].message
 
 
+def test_a_server_certificate_for_another_host_is_refused(root: Path, certs_dir: Path, tmp_path: Path) -> None:
+    # 127.0.0.2 is loopback too, but the simulator's certificate names only localhost, 127.0.0.1 and ::1.
+    with Simulator(root, certs_dir, areas=["03"], host="127.0.0.2") as other:
+        result = pull_all(sim_config(other, ["03"], tmp_path), tmp_path / "wh")[0]
+        assert other.request_log == []
+    assert not result.ok and "127.0.0.2" in result.failures[0].message
+    assert "does not match the host" in result.failures[0].message
+
+
+def test_the_simulator_listens_on_loopback_only(root: Path, certs_dir: Path) -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        Simulator(root, certs_dir, host="0.0.0.0")
+
+
 def test_minimum_tls_version_is_enforced(sim: Simulator, tmp_path: Path) -> None:
     config = sim_config(sim, ["03"], tmp_path)
-    result = pull_tso(replace(config.tsos["03"], min_tls="1.3"), tmp_path / "wh")
-    assert result.ok  # the simulator speaks 1.3 too; a 1.2 floor is the default
     assert config.tsos["03"].min_tls == "1.2"
+    crt, key, ca = sim.client_cert_paths
+    assert make_ssl_context(ca_bundle=ca, client_cert=crt, client_key=key).minimum_version == ssl.TLSVersion.TLSv1_2
+    ctx13 = make_ssl_context(ca_bundle=ca, client_cert=crt, client_key=key, min_tls="1.3")
+    assert ctx13.minimum_version == ssl.TLSVersion.TLSv1_3 and ctx13.verify_mode == ssl.CERT_REQUIRED
+    result = pull_tso(replace(config.tsos["03"], min_tls="1.3"), tmp_path / "wh")
+    assert result.ok  # the simulator speaks 1.2 and 1.3
 
 
 def test_pkcs12_identity_and_private_temp_files(

@@ -99,6 +99,11 @@ def describe(exc: BaseException) -> str:
                 "(certificate verify failed: certificate has expired); "
                 "the connection was refused"
             )
+        if reason and ("mismatch" in reason.group(1) or "not valid for" in reason.group(1)):
+            return (
+                f"the server's TLS certificate does not match the host ({reason.group(1).rstrip('.')}); "
+                "the connection was refused"
+            )
         if reason or "CERTIFICATE_VERIFY_FAILED" in text:
             why = reason.group(1) if reason else "certificate verify failed"
             return (

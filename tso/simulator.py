@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import ipaddress
 import logging
 import random
 import secrets
@@ -297,6 +298,15 @@ class _Server(ThreadingHTTPServer):
         log.debug("simulator: error while serving %s", client_address, exc_info=True)
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Simulator:
     """Start/stop a loopback HTTPS TSO simulator; also a context manager.
 
@@ -315,7 +325,7 @@ class Simulator:
         server_cert: str = "valid",
         seed: int | None = 0,
     ) -> None:
-        if host not in ("127.0.0.1", "::1", "localhost"):
+        if not _is_loopback(host):
             raise ValueError(f"the simulator listens on loopback only, not {host!r}")
         if server_cert not in SERVER_CERTS:
             raise ValueError(f"server_cert must be one of {', '.join(SERVER_CERTS)}")
