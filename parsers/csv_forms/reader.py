@@ -95,7 +95,18 @@ def read_form(
             probe_rows = list(iter_rows(decoded.text, delimiter=probe.delimiter, quotechar=probe.quotechar))
         except MalformedCsvError:
             probe_rows = []
-        form_id = detect_by_header(list(specs.values()), probe_rows) or detect_by_name(list(specs.values()), path.name)
+        by_header = detect_by_header(list(specs.values()), probe_rows)
+        by_name = detect_by_name(list(specs.values()), path.name)
+        if by_header and by_name and by_header != by_name:
+            log.error(
+                Rule.FORM_NOT_DETECTED,
+                None,
+                None,
+                f"the file name suggests {by_name} but the header resolves {by_header}; "
+                "pass form_id to say which form this is",
+            )
+            return _rejected(None, log, encoding=decoded.encoding)
+        form_id = by_header or by_name
         if form_id is None:
             first = probe_rows[0].cells if probe_rows else ()
             log.error(
@@ -118,7 +129,9 @@ def _rejected(form_id: str | None, log: ProblemLog, **kwargs: Any) -> FormResult
     return FormResult(form_id, None, log.errors, log.warnings, **kwargs)
 
 
-def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_name: str, log: ProblemLog) -> FormResult:
+def _read_text(
+    spec: FormSpec, text: str, encoding: str, area_code: str, file_name: str, log: ProblemLog
+) -> FormResult:
     try:
         rows = list(iter_rows(text, delimiter=spec.delimiter, quotechar=spec.quotechar))
     except MalformedCsvError as e:
@@ -129,7 +142,9 @@ def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_na
     if header is None:
         if spec.empty_without_header and all(_filled(r) <= _MAX_TITLE_CELLS for r in rows):
             preamble = "\n".join(physical_lines(text, rows[-1].line)) if rows else ""
-            log.warn(Rule.NO_HEADER_EMPTY, None, None, "no header row and no tabular data; read as an empty form")
+            log.warn(
+                Rule.NO_HEADER_EMPTY, None, None, "no header row and no tabular data; read as an empty form"
+            )
             log.finish()
             return FormResult(
                 spec.form_id,
@@ -146,6 +161,7 @@ def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_na
 
     preamble = "\n".join(physical_lines(text, header.line - 1))
     header = _check_header(spec, header, log)
+    _check_row_widths(header, rows, log)
     present = _present_columns(spec, header)
     records = to_records(spec, header, rows)
     typed = type_records(spec, records, area_code, log, present)
@@ -210,6 +226,21 @@ def _check_header(spec: FormSpec, header: HeaderMap, log: ProblemLog) -> HeaderM
             f"columns not in the alias map kept per row in extra: {list(header.extra.values())}",
         )
     return header
+
+
+def _check_row_widths(header: HeaderMap, rows: Sequence[Row], log: ProblemLog) -> None:
+    """A data row with more (non-empty) fields than the header is an error (CSV022): its values have no
+    column, and a shifted row would load wrong values."""
+    width = len(header.cells)
+    for row in rows:
+        if row.line > header.line and len(row.cells) > width:
+            log.error(
+                Rule.TOO_MANY_FIELDS,
+                row.line,
+                None,
+                f"{len(row.cells)} fields but the header at line {header.line} has {width}; "
+                "is a comma inside an unquoted value?",
+            )
 
 
 def _present_columns(spec: FormSpec, header: HeaderMap) -> frozenset[str]:
