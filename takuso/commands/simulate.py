@@ -16,7 +16,8 @@ from rich.table import Table
 from takuso.areas import AREAS
 from tso.simulator import Simulator
 
-DEFAULT_ROOT = Path("sample_data/small/bp")
+DEFAULT_ROOT = Path("sample_data/small/bp")  # under the current folder, else under the source checkout
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2] / DEFAULT_ROOT
 DEFAULT_CERTS = Path.home() / ".cache" / "takuso" / "simulator-certs"
 
 
@@ -39,8 +40,8 @@ def run_simulate(
     if unknown:
         console.print(f"[red]unknown area code(s):[/red] {escape(', '.join(unknown))}; expected {', '.join(AREAS)}")
         return 2
-    if root is None and DEFAULT_ROOT.is_dir():
-        root = DEFAULT_ROOT
+    if root is None:
+        root = next((p for p in (DEFAULT_ROOT, _CHECKOUT_ROOT) if p.is_dir()), None)
     if root is None:
         console.print("[yellow]no --root and no sample_data/small/bp: serving empty listings[/yellow]")
     try:
