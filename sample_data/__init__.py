@@ -1,0 +1,5 @@
+"""Deterministic sample data: BP XML files (``bp``) and the three CSV forms (``csv_forms``).
+
+``python -m sample_data --help`` generates a set; ``sample_data/small`` is the committed one used by
+the tests and the demo.
+"""

@@ -1,0 +1,43 @@
+"""``python -m sample_data``: write a sample set (BP ZIPs per area, and the three CSV forms)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from datetime import date
+from pathlib import Path
+
+from sample_data.bp import write_area
+from sample_data.csv_forms import write_csv_forms
+from sample_data.ids import AREA_CODES
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sample_data", description=__doc__)
+    ap.add_argument("--out", type=Path, default=Path("sample_data/small"), help="output folder (replaced)")
+    ap.add_argument("--areas", default=",".join(AREA_CODES), help="comma-separated area codes")
+    ap.add_argument("--month", default="2024-04", help="billing month YYYY-MM")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--low-points", type=int, default=4, help="low-voltage supply points per area")
+    ap.add_argument("--high-points", type=int, default=2, help="high-voltage supply points per area")
+    args = ap.parse_args(argv)
+    month = date.fromisoformat(args.month + "-01")
+    areas = [a.strip() for a in args.areas.split(",") if a.strip()]
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    n = 0
+    for area in areas:
+        n += len(write_area(args.out / "bp" / area, area, month, args.seed, args.low_points, args.high_points))
+    # The CSV forms vary their layout by an area's position in the list, so write them together, then
+    # file each under its area like the BP files (names end in _<area>_<YYYYMM>.csv).
+    for path in write_csv_forms(args.out / "csv", areas=areas, billing_month=month, seed=args.seed):
+        area_dir = path.parent / path.stem.split("_")[-2]
+        area_dir.mkdir(exist_ok=True)
+        path.rename(area_dir / path.name)
+        n += 1
+    print(f"wrote {n} files for {len(areas)} areas into {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

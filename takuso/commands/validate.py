@@ -1,0 +1,60 @@
+"""``takuso validate PATH ...``: check files against the XSDs and the parser rules; write nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from parsers.bp_xml.problems import Problem
+from parsers.bp_xml.validate import validate_bp_file
+from takuso.inputs import area_of, expand_paths, is_csv
+
+
+def _validate_csv(path: Path, area: str | None) -> tuple[str, int, list[str], list[str]]:
+    from parsers.csv_forms import read_form
+
+    if area is None:
+        return "csv", 0, [f"{path}: error CSV000: the area is unknown; pass --area 01..10"], []
+    result = read_form(path, area)
+    errors = [f"{path}:{p.line or ''}: error {p.code}: {p.message}" for p in result.errors]
+    warnings = [f"{path}:{p.line or ''}: warning {p.code}: {p.message}" for p in result.warnings]
+    rows = result.table.num_rows if result.table is not None else 0
+    return result.form_id or "csv", rows, errors, warnings
+
+
+def _validate_bp(path: Path, area: str | None) -> tuple[str, int, list[str], list[str]]:
+    outcome = validate_bp_file(path, area)
+    if isinstance(outcome, Problem):
+        return "?", 0, [outcome.render(str(path))], []
+    errors = [p.render(str(path)) for p in outcome.errors]
+    warnings = [p.render(str(path)) for p in outcome.warnings]
+    return outcome.name.kind.name, outcome.interval_rows + outcome.point_rows, errors, warnings
+
+
+def run_validate(
+    paths: list[Path], area: str | None = None, detail: bool = True, console: Console | None = None
+) -> int:
+    """Validate every file; print each problem; return 0 when all are valid, else 1."""
+    console = console or Console(highlight=False)
+    files, missing = expand_paths(paths)
+    for m in missing:
+        console.print(f"[red]{m}[/red]")
+    summary = Table(title="takuso validate", show_lines=False)
+    for col in ("file", "kind", "rows", "result"):
+        summary.add_column(col)
+    invalid = len(missing)
+    for path in files:
+        file_area = area_of(path, area)
+        kind, rows, errors, warnings = (_validate_csv if is_csv(path) else _validate_bp)(path, file_area)
+        for line in errors:
+            console.print(f"[red]{line}[/red]", soft_wrap=True)
+        for line in warnings:
+            console.print(f"[yellow]{line}[/yellow]", soft_wrap=True)
+        invalid += bool(errors)
+        summary.add_row(path.name, kind, str(rows), "[red]invalid[/red]" if errors else "[green]valid[/green]")
+    if len(files) <= 50:
+        console.print(summary)
+    console.print(f"{len(files) + len(missing) - invalid} valid, {invalid} invalid")
+    return 1 if invalid else 0
