@@ -41,11 +41,17 @@ class TypedRow:
 class UnmappedTracker:
     """First line and count of each coded value missing from a value map (CSV032)."""
 
-    seen: dict[tuple[str, str], tuple[int, int]]
+    seen: dict[tuple[str, str], tuple[int, int, int]]  # (first line, last line, rows)
 
     def add(self, column: str, value: str, line: int) -> None:
-        first, count = self.seen.get((column, value), (line, 0))
-        self.seen[(column, value)] = (first, count + 1)
+        first, last, count = self.seen.get((column, value), (line, 0, 0))
+        if line != last:  # a wide row repeats its cells on every unpivoted record: count it once
+            count += 1
+        self.seen[(column, value)] = (first, line, count)
+
+
+# types whose values repeat on many rows (ids, dates, codes): converted once per distinct text per file
+_CACHED_TYPES = frozenset({"point_id", "string", "date", "month", "slot", "timestamp", "days"})
 
 
 def type_records(
@@ -54,10 +60,11 @@ def type_records(
     """Convert records to typed rows; every bad value is reported with its line and column."""
     rows: list[TypedRow] = []
     unmapped = UnmappedTracker({})
+    cache: dict[tuple[str, str], Any] = {}
     for record in records:
         values: dict[str, Any] = {}
         for column, text in record.values.items():
-            values[column] = _typed_value(spec, column, text, record, area_code, log, unmapped)
+            values[column] = _typed_value(spec, column, text, record, area_code, log, unmapped, cache)
         for column in spec.not_null:
             if column in present and values.get(column) is None and record.values.get(column) is None:
                 log.error(
@@ -67,7 +74,7 @@ def type_records(
                     f"{column} ({record.headers.get(column, column)}) is empty; a value is required",
                 )
         rows.append(TypedRow(record.line, values, record.extra))
-    for (column, value), (line, count) in unmapped.seen.items():
+    for (column, value), (line, _, count) in unmapped.seen.items():
         log.warn(
             Rule.UNMAPPED_VALUE,
             line,
@@ -86,6 +93,7 @@ def _typed_value(
     area_code: str,
     log: ProblemLog,
     unmapped: UnmappedTracker,
+    cache: dict[tuple[str, str], Any],
 ) -> Any:
     value_map = spec.values.get(column)
     if value_map is not None:
@@ -96,6 +104,8 @@ def _typed_value(
             unmapped.add(column, text, record.line)
     if text is None:
         return None
+    if (column, text) in cache:
+        return cache[(column, text)]
     type_name = spec.types[column]
     try:
         value = convert(type_name, text)
@@ -111,6 +121,8 @@ def _typed_value(
             f"{column} {value} has area prefix {value[:2]} but the file came from area {area_code}; "
             "was the file saved under the wrong TSO?",
         )
+    elif type_name in _CACHED_TYPES:
+        cache[(column, text)] = value
     return value
 
 
