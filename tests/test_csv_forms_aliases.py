@@ -126,3 +126,29 @@ def test_unreadable_user_file_is_a_config_error(tmp_path: Path) -> None:
     bad.write_text("[forms\n", encoding="utf-8")
     with pytest.raises(AliasConfigError):
         load_config(bad)
+
+
+def test_documented_kyushu_example_works(tmp_path: Path) -> None:
+    user = tmp_path / "csv_aliases.toml"
+    user.write_text(
+        '[areas."09".forms.contract_demand_breakdown.aliases]\n'
+        'supply_point_id = ["地点番号"]\n'
+        'contract_kw = ["適用契約電力(kW)"]\n'
+        '[areas."09".forms.contract_demand_breakdown.values.determination_kind]\n'
+        '"実量値" = "actual"\n'
+        '[areas."09"]\nencoding = "cp932"\n',
+        encoding="utf-8",
+    )
+    point = supply_point_id("09", 3)
+    path = tmp_path / "download.csv"
+    path.write_bytes(
+        (
+            "地点番号,対象年月,最大需要電力実績年月,最大需要電力,適用契約電力（ｋＷ）,算定区分\r\n"
+            f"{point},202404,202404,80,90,実量値\r\n"
+        ).encode("cp932")
+    )
+    result = read_form(path, "09", aliases_file=user)
+    assert result.errors == [] and result.warnings == []
+    assert result.table is not None
+    row = result.table.to_pylist()[0]
+    assert (row["supply_point_id"], row["contract_kw"], row["determination_kind"]) == (point, 90, "actual")
