@@ -91,9 +91,7 @@ def locate_schema_errors(
     counters: list[dict[str, int]] = [{}]
     try:
         with open_xml(path, limits, force_encoding) as xml:
-            parser = etree.XMLPullParser(
-                events=("start", "end"), no_network=True, load_dtd=False
-            )
+            parser = etree.XMLPullParser(events=("start", "end"), no_network=True, load_dtd=False)
             for chunk in xml.chunks:
                 parser.feed(chunk)
                 for event, el in parser.read_events():

@@ -1,0 +1,89 @@
+"""``takuso ingest PATH ...``: validate and load local files, with a progress bar and a final table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from takuso.areas import AREAS
+from takuso.inputs import expand_paths
+from takuso.paths import WarehouseLayout, resolve_warehouse
+from warehouse.ingest import FileReport, IngestReport, ingest, sources_for
+from warehouse.lock import WarehouseBusy, writer_lock
+
+
+def summary_table(report: IngestReport, title: str = "takuso ingest") -> Table:
+    """Per kind: files loaded / skipped / rejected and rows."""
+    table = Table(title=title)
+    for col in ("kind", "loaded", "skipped", "rejected", "rows"):
+        table.add_column(col, justify="right" if col != "kind" else "left")
+    kinds = sorted({f.kind or "?" for f in report.files})
+    for kind in kinds:
+        files = [f for f in report.files if (f.kind or "?") == kind]
+        table.add_row(
+            kind,
+            *(str(sum(1 for f in files if f.status == s)) for s in ("loaded", "skipped", "rejected")),
+            f"{sum(f.rows for f in files if f.status == 'loaded'):,}",
+        )
+    table.add_row(
+        "[b]total",
+        *(f"[b]{report.count(s)}" for s in ("loaded", "skipped", "rejected")),
+        f"[b]{report.rows:,}",
+    )
+    return table
+
+
+def run_ingest(
+    paths: list[Path],
+    warehouse: Path | None = None,
+    area: str | None = None,
+    account: str = "default",
+    workers: int = 0,
+    console: Console | None = None,
+    wait: bool = True,
+) -> int:
+    """Ingest files; 0 all loaded or skipped, 1 some rejected, 2 usage error."""
+    console = console or Console(highlight=False)
+    if area is not None and area not in AREAS:
+        console.print(f"[red]unknown area {area!r}; use 01..10[/red]")
+        return 2
+    files, missing = expand_paths(paths)
+    for m in missing:
+        console.print(f"[red]{m}[/red]")
+    if missing or not files:
+        if not files and not missing:
+            console.print("[red]no .zip, .xml or .csv files found[/red]")
+        return 2
+    layout = WarehouseLayout(resolve_warehouse(warehouse))
+    try:
+        with writer_lock(layout.lock_file, wait=wait, say=lambda m: console.print(f"[yellow]{m}[/yellow]")):
+            report = _ingest_with_progress(files, layout, area, account, workers, console)
+    except WarehouseBusy as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    for f in report.files:
+        if f.status == "rejected":
+            console.print(f"[red]rejected {f.file_name}[/red] (quarantined):\n{f.message}", soft_wrap=True)
+    console.print(summary_table(report))
+    console.print(f"warehouse: {layout.root}  (catalog {layout.duckdb_file.name}, run {report.run_id})")
+    return report.exit_code
+
+
+def _ingest_with_progress(files, layout, area, account, workers, console) -> IngestReport:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+
+        def advance(fr: FileReport) -> None:
+            progress.update(task, advance=1, description=f"{fr.status:8} {fr.file_name}")
+
+        return ingest(sources_for(files, area, account), layout, workers=workers, on_file=advance)

@@ -1,0 +1,80 @@
+"""``takuso.duckdb``: the catalog analysts open. It holds the committed file ledger and the views.
+
+The catalog is rebuilt after every run into a temporary file and renamed over the old one. A reader
+that has the old file open keeps seeing the state before the run (the old ledger, so the views ignore
+files added since); a new connection sees the state after it. The nightly writer never opens the file
+a reader holds, and no reader ever sees half a night. Parquet stays the store of record: deleting the
+catalog loses nothing (``takuso catalog`` rebuilds it).
+
+Views derive the current state: every revision is kept in Parquet, and "latest" is a window over it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from takuso.paths import WarehouseLayout
+from warehouse.store import committed_ledgers
+from warehouse.views import DATASETS, VIEWS, Dataset
+
+
+def _glob(layout: WarehouseLayout, ds: Dataset) -> str:
+    return str(layout.datasets / ds.folder / "**" / "*.parquet")
+
+
+def _has_files(layout: WarehouseLayout, ds: Dataset) -> bool:
+    root = layout.datasets / ds.folder
+    return root.exists() and any(p.name.endswith(".parquet") and not p.name.startswith(".") for p in root.rglob("*"))
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def build_catalog(layout: WarehouseLayout) -> Path:
+    """Write a new catalog beside the old one and swap it in atomically; return its path."""
+    layout.root.mkdir(parents=True, exist_ok=True)
+    tmp = layout.root / f".takuso.duckdb.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        _create_ledger(con, layout)
+        for ds in DATASETS:
+            if _has_files(layout, ds):
+                source = f"read_parquet({_quote(_glob(layout, ds))}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
+                con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.select} FROM {source}")
+            else:
+                con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.empty} WHERE false")
+        for view in VIEWS:
+            con.execute(f"CREATE VIEW {view.name} AS {view.sql}")
+            con.execute(f"COMMENT ON VIEW {view.name} IS {_quote(view.comment)}")
+            for column, comment in view.columns.items():
+                con.execute(f"COMMENT ON COLUMN {view.name}.{column} IS {_quote(comment)}")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, layout.duckdb_file)
+    return layout.duckdb_file
+
+
+def _create_ledger(con: duckdb.DuckDBPyConnection, layout: WarehouseLayout) -> None:
+    paths = committed_ledgers(layout)
+    if paths:
+        files = "[" + ", ".join(_quote(str(p)) for p in paths) + "]"
+        con.execute(f"CREATE TABLE file_ledger AS SELECT * FROM read_parquet({files}, union_by_name = true)")
+    else:
+        from warehouse.store import LEDGER_SCHEMA
+
+        con.register("empty_ledger", LEDGER_SCHEMA.empty_table())
+        con.execute("CREATE TABLE file_ledger AS SELECT * FROM empty_ledger")
+        con.unregister("empty_ledger")
+
+
+def connect(layout: WarehouseLayout, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the catalog (building it first if there is none yet)."""
+    if not layout.duckdb_file.exists():
+        build_catalog(layout)
+    return duckdb.connect(str(layout.duckdb_file), read_only=read_only)

@@ -1,0 +1,373 @@
+"""Load files into the warehouse: land raw, validate and parse, publish, record, commit.
+
+:func:`prepare_file` does the per-file work that needs no lock and can run in a worker process: hash,
+parse (validating in the same pass) into staged Parquet. :func:`ingest` runs it for many files on all
+cores, then, as the single writer, publishes the accepted files, quarantines the rejected ones with a
+reason file, writes the run's ledger and commit marker and rebuilds the catalog. A rejected file
+publishes nothing; the other files of the batch still load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+import pyarrow as pa
+
+from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
+from parsers.bp_xml.filename import FileNameError, parse_bp_filename
+from parsers.bp_xml.validate import KeyCounter, duplicate_problem, interval_key
+from takuso.inputs import area_of, is_csv
+from takuso.paths import WarehouseLayout
+from warehouse.store import (
+    RunLedger,
+    StagedParquet,
+    commit_run,
+    copy_atomic,
+    file_id_of,
+    month_dir,
+    publish,
+    read_committed_ledger,
+    write_ledger,
+)
+
+
+@dataclass
+class Prepared:
+    """The outcome of preparing one file: what it is, whether it is accepted, and its staged Parquet."""
+
+    path: str
+    file_name: str
+    area_code: str | None
+    account: str
+    sha256: str
+    bytes: int
+    file_id: int
+    kind: str | None = None
+    bp_id: str | None = None
+    voltage: str | None = None
+    target_date: date | None = None
+    target_month: date | None = None
+    file_time: str | None = None
+    revision: int | None = None
+    section: int | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows: int = 0
+    staged: dict[str, str] = field(default_factory=dict)  # dataset folder (with partitions) -> staged file
+    facts: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+class _StagingSink(Sink):
+    """Parsed rows straight into staged Parquet files, plus the keys for the duplicate check."""
+
+    def __init__(self, staging: Path, keys: tuple[str, ...], file_id: int) -> None:
+        lineage = {"file_id": pa.scalar(file_id, pa.int64())}
+        self.interval_file = StagedParquet(staging / "interval.parquet", lineage)
+        self.points_file = StagedParquet(staging / "points.parquet", lineage)
+        self.keys = KeyCounter(keys)
+
+    def interval(self, table: pa.Table) -> None:
+        self.keys.interval(table)
+        self.interval_file.add(table)
+
+    def points(self, table: pa.Table) -> None:
+        self.points_file.add(table)
+
+
+def _bp_targets(prep: Prepared, outcome: ParseOutcome) -> tuple[str | None, str | None]:
+    """Dataset partitions (interval rows, point rows) of a parsed BP file."""
+    area = f"area_code={prep.area_code}"
+    facts = outcome.facts
+    family = outcome.name.kind.family
+    if outcome.name.kind.bp_id == "W4":
+        day = facts.target_date or outcome.name.target_date
+        return f"interval_preliminary/{area}/usage_month={month_dir(day)}", None
+    month = month_dir(facts.target_month or outcome.name.target_date.replace(day=1))
+    points = f"points/kind={family}/{area}/target_month={month}"
+    if family == "monthly_usage":
+        return f"interval_confirmed/{area}/target_month={month}", points
+    return f"interval_cut/kind={family}/{area}/target_month={month}", points
+
+
+def prepare_file(
+    path: str, area_code: str | None, account: str, staging_root: str, sha: str | None = None, size: int = 0
+) -> Prepared:
+    """Validate and parse one file into staged Parquet (runs in a worker process)."""
+    p = Path(path)
+    if sha is None:
+        sha, size = sha256_of(p)
+    prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha))
+    staging = Path(staging_root) / str(prep.file_id)
+    shutil.rmtree(staging, ignore_errors=True)
+    if is_csv(p):
+        return _prepare_csv(prep, p, staging)
+    try:
+        name = parse_bp_filename(p.name)
+    except FileNameError as exc:
+        prep.errors.append(f"BP001 {exc}")
+        return prep
+    prep.kind, prep.bp_id, prep.voltage = name.kind.name, name.kind.bp_id, name.kind.voltage
+    prep.target_date, prep.file_time = name.target_date, name.file_time
+    prep.revision, prep.section = name.revision, name.section
+    if area_code is None:
+        prep.errors.append("the area of the file is unknown: pass --area or put it under a folder named 01..10")
+        return prep
+    sink = _StagingSink(staging, interval_key(name.kind.bp_id), prep.file_id)
+    outcome = parse_bp_file(p, name, area_code=area_code, sink=sink)
+    if outcome.ok:
+        dups = sink.keys.duplicates()
+        if dups:
+            outcome.errors.append(duplicate_problem(dups))
+    interval = sink.interval_file.close()
+    points = sink.points_file.close()
+    facts = outcome.facts
+    prep.target_month = facts.target_month
+    prep.facts = {
+        "info_kind_code": facts.info_kind_code,
+        "sender_code": facts.sender_code,
+        "receiver_code": facts.receiver_code,
+        "xml_encoding": facts.xml_encoding,
+        "xml_namespace": facts.xml_namespace,
+        "header_items": json.dumps(facts.jpc, ensure_ascii=False) if facts.jpc else None,
+    }
+    prep.errors = [p.render(prep.file_name) for p in outcome.errors]
+    prep.warnings = [p.render(prep.file_name) for p in outcome.warnings]
+    prep.rows = outcome.interval_rows + outcome.point_rows
+    if prep.ok:
+        interval_target, points_target = _bp_targets(prep, outcome)
+        if interval and interval_target:
+            prep.staged[interval_target] = str(interval)
+        if points and points_target:
+            prep.staged[points_target] = str(points)
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+    return prep
+
+
+def _prepare_csv(prep: Prepared, path: Path, staging: Path) -> Prepared:
+    from parsers.csv_forms import read_form
+
+    if prep.area_code is None:
+        prep.errors.append("CSV000 the area of the file is unknown: pass --area or put it under a folder named 01..10")
+        return prep
+    result = read_form(path, prep.area_code)
+    prep.kind = result.form_id
+    prep.target_month = result.target_month
+    prep.facts = {"xml_encoding": result.encoding}
+    prep.errors = [f"{prep.file_name}:{e.line or ''}: error {e.code}: {e.message}" for e in result.errors]
+    prep.warnings = [f"{prep.file_name}:{w.line or ''}: warning {w.code}: {w.message}" for w in result.warnings]
+    if result.ok and result.table is not None and result.form_id:
+        table = result.table.drop_columns(["area_code"]) if "area_code" in result.table.column_names else result.table
+        prep.rows = table.num_rows
+        month = result.target_month or date.today().replace(day=1)
+        staged = StagedParquet(staging / "form.parquet", {"file_id": pa.scalar(prep.file_id, pa.int64())})
+        staged.add(table)
+        target = f"forms/{result.form_id}/area_code={prep.area_code}/month={month_dir(month)}"
+        written = staged.close()
+        if written is None:  # a header-only form: record the file, publish an empty dataset file
+            staging.mkdir(parents=True, exist_ok=True)
+            import pyarrow.parquet as pq
+
+            written = staging / "form.parquet"
+            pq.write_table(table.append_column("file_id", pa.array([], pa.int64())), written)
+        prep.staged[target] = str(written)
+    return prep
+
+
+# ----------------------------------------------------------------------------------------------- the run
+
+
+@dataclass
+class FileReport:
+    file_name: str
+    area_code: str | None
+    kind: str | None
+    status: str  # loaded | skipped | rejected
+    rows: int
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    files: list[FileReport] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files if f.status == "loaded")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.count("rejected") else 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to ingest and where it came from."""
+
+    path: Path
+    area_code: str | None
+    account: str = "default"
+    downloaded_at: datetime | None = None
+
+
+def sources_for(paths: Iterable[Path], area: str | None, account: str) -> list[Source]:
+    return [Source(p, area_of(p, area), account) for p in paths]
+
+
+def _pool_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterator[Prepared]:
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield fn(*job)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(fn, *job) for job in jobs]
+        for fut in futures:
+            yield fut.result()
+
+
+def _land_raw(layout: WarehouseLayout, src: Source, prep: Prepared) -> Path:
+    """Keep the input byte for byte in the raw landing zone (already there when pulled)."""
+    area = prep.area_code or "unknown"
+    target = layout.raw_dir(area, src.account) / prep.file_name
+    try:
+        if src.path.resolve() == target.resolve():
+            return target
+    except OSError:
+        pass
+    if not target.exists():
+        copy_atomic(src.path, target)
+    return target
+
+
+def _quarantine(layout: WarehouseLayout, src: Source, prep: Prepared, reason: str) -> Path:
+    folder = layout.quarantine / (prep.area_code or "unknown")
+    target = folder / prep.file_name
+    copy_atomic(src.path, target)
+    text = f"file: {src.path}\nsha256: {prep.sha256}\nrejected_at: {datetime.now(UTC).isoformat()}\n\n{reason}\n"
+    (folder / f"{prep.file_name}.reason.txt").write_text(text, encoding="utf-8")
+    return target
+
+
+def ingest(
+    sources: list[Source],
+    layout: WarehouseLayout,
+    *,
+    workers: int = 0,
+    on_file: Callable[[FileReport], None] | None = None,
+    rebuild: bool = True,
+) -> IngestReport:
+    """Ingest ``sources`` as one run (the caller holds the warehouse lock)."""
+    from warehouse.catalog import build_catalog
+
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    report = IngestReport(run_id)
+    ledger = RunLedger(run_id)
+    staging_root = layout.root / "_staging" / run_id
+    done = read_committed_ledger(layout, ["file_id", "status", "area_code", "download_account", "file_name", "sha256"])
+    loaded_ids = {
+        fid for fid, st in zip(done["file_id"].to_pylist(), done["status"].to_pylist(), strict=True) if st == "loaded"
+    }
+    by_name = {
+        (a, acc, n): s
+        for a, acc, n, s, st in zip(
+            done["area_code"].to_pylist(), done["download_account"].to_pylist(), done["file_name"].to_pylist(),
+            done["sha256"].to_pylist(), done["status"].to_pylist(), strict=True,
+        )
+        if st == "loaded"
+    }  # fmt: skip
+    workers = workers or os.cpu_count() or 1
+    todo: list[tuple[Source, str, int]] = []
+    seen_this_run: set[int] = set()
+    for src in sources:
+        sha, size = sha256_of(src.path)
+        fid = file_id_of(sha)
+        if fid in loaded_ids or fid in seen_this_run:
+            fr = FileReport(src.path.name, src.area_code, None, "skipped", 0, "already loaded (same sha256)")
+            report.files.append(fr)
+            if on_file:
+                on_file(fr)
+            continue
+        seen_this_run.add(fid)
+        todo.append((src, sha, size))
+    if sum(size for _, _, size in todo) < (4 << 20):
+        workers = 1  # starting worker processes costs more than parsing a few small files
+    jobs = [(str(s.path), s.area_code, s.account, str(staging_root), sha, size) for s, sha, size in todo]
+    for (src, _, _), prep in zip(todo, _pool_map(prepare_file, jobs, workers), strict=True):
+        now = datetime.now(UTC).replace(tzinfo=None)
+        key = (prep.area_code, prep.account, prep.file_name)
+        if key in by_name and by_name[key] != prep.sha256:
+            prep.errors.insert(
+                0, f"{prep.file_name} was already loaded with other content; a TSO must issue a new revision"
+            )
+            for staged in prep.staged.values():
+                Path(staged).unlink(missing_ok=True)
+            prep.staged.clear()
+        raw_path = _land_raw(layout, src, prep)
+        if prep.ok:
+            for target, staged in prep.staged.items():
+                publish(Path(staged), layout.datasets / target / f"{prep.file_id}.parquet")
+            status, message = "loaded", ""
+        else:
+            message = "\n".join(prep.errors)
+            _quarantine(
+                layout, src, prep, message + ("\n\nwarnings:\n" + "\n".join(prep.warnings) if prep.warnings else "")
+            )
+            status = "rejected"
+        ledger.rows.append(
+            {
+                "file_id": prep.file_id, "file_name": prep.file_name, "area_code": prep.area_code,
+                "download_account": prep.account, "kind": prep.kind, "bp_id": prep.bp_id, "voltage": prep.voltage,
+                "target_date": prep.target_date, "target_month": prep.target_month, "file_time": prep.file_time,
+                "revision": prep.revision, "section": prep.section, "sha256": prep.sha256, "bytes": prep.bytes,
+                "status": status, "rows": prep.rows if status == "loaded" else 0, "error": message or None,
+                "warnings": "\n".join(prep.warnings) or None,
+                "file_info_kind_code": prep.file_name[2:6] if prep.bp_id else None,
+                "raw_path": str(raw_path), "downloaded_at": src.downloaded_at, "ingested_at": now, "run_id": run_id,
+                **{k: prep.facts.get(k) for k in ("info_kind_code", "sender_code", "receiver_code", "xml_encoding",
+                                                 "xml_namespace", "header_items")},
+            }
+        )  # fmt: skip
+        fr = FileReport(
+            prep.file_name, prep.area_code, prep.kind, status, prep.rows if status == "loaded" else 0, message
+        )
+        report.files.append(fr)
+        if on_file:
+            on_file(fr)
+    shutil.rmtree(staging_root, ignore_errors=True)
+    if not ledger.rows:  # everything was skipped: nothing changes, not even the catalog
+        if rebuild and not layout.duckdb_file.exists():
+            build_catalog(layout)
+        return report
+    write_ledger(layout, ledger)
+    commit_run(layout, run_id, {"files": len(report.files), "loaded": report.count("loaded"), "rows": report.rows})
+    if rebuild:
+        build_catalog(layout)
+    return report
