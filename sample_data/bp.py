@@ -194,8 +194,11 @@ def _ymd(d: date) -> str:
 
 
 def zip_writer(path: Path, entry: str) -> tuple[zipfile.ZipFile, IO[bytes]]:
+    """A ZIP with one entry; a fixed timestamp keeps the bytes the same for the same seed."""
     zf = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-    return zf, zf.open(entry, "w", force_zip64=True)
+    info = zipfile.ZipInfo(entry, date_time=(2024, 5, 1, 3, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return zf, zf.open(info, "w", force_zip64=True)
 
 
 def write_zip(path: Path, style: Style, body) -> Path:  # body: Callable[[XmlOut], None]
