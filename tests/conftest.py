@@ -31,5 +31,6 @@ def xml_of(zip_path: Path) -> bytes:
 def write_xml(tmp_path: Path, name: str, data: bytes) -> Path:
     """Write ``data`` as a plain XML file whose name is the BP name ``name`` with ``.xml``."""
     path = tmp_path / name.replace(".zip", ".xml")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

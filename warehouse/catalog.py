@@ -20,6 +20,9 @@ from takuso.paths import WarehouseLayout
 from warehouse.store import committed_ledgers
 from warehouse.views import DATASETS, VIEWS, Dataset
 
+# Partition values stay text ('03', not 3); files written at different times may differ in columns.
+_READ_OPTIONS = "hive_partitioning = true, hive_types_autocast = false, union_by_name = true"
+
 
 def _glob(layout: WarehouseLayout, ds: Dataset) -> str:
     return str(layout.datasets / ds.folder / "**" / "*.parquet")
@@ -44,7 +47,7 @@ def build_catalog(layout: WarehouseLayout) -> Path:
         _create_ledger(con, layout)
         for ds in DATASETS:
             if _has_files(layout, ds):
-                source = f"read_parquet({_quote(_glob(layout, ds))}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true)"
+                source = f"read_parquet({_quote(_glob(layout, ds))}, {_READ_OPTIONS})"
                 con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.select} FROM {source}")
             else:
                 con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.empty} WHERE false")

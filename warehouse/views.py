@@ -249,7 +249,7 @@ _LOADED = """loaded_files AS (
 
 _PRELIM = f"""WITH {_LOADED}
 SELECT p.supply_point_id, p.area_code, f.voltage, p.usage_date, p.slot,
-       CAST(p.usage_date AS TIMESTAMP) + to_minutes(30 * (p.slot - 1)) AS slot_start,
+       CAST(p.usage_date AS TIMESTAMP) + to_minutes(30 * (CAST(p.slot AS INTEGER) - 1)) AS slot_start,
        p.kwh, CAST(NULL AS {Q}) AS kwh_split, CAST(NULL AS VARCHAR) AS split_code, p.availability_code,
        'preliminary' AS data_class, f.revision, f.section, f.file_name AS source_file, f.kind AS message_kind,
        p.kwh AS billable_kwh, f.receiver_code, f.ingested_at AS loaded_at, p.file_id,
@@ -258,7 +258,7 @@ FROM ds_interval_preliminary p JOIN loaded_files f USING (file_id)"""
 
 _CONFIRMED = f"""WITH {_LOADED}
 SELECT c.supply_point_id, c.area_code, f.voltage, c.usage_date, c.slot,
-       CAST(c.usage_date AS TIMESTAMP) + to_minutes(30 * (c.slot - 1)) AS slot_start,
+       CAST(c.usage_date AS TIMESTAMP) + to_minutes(30 * (CAST(c.slot AS INTEGER) - 1)) AS slot_start,
        c.kwh, c.kwh_split, c.split_code, c.availability_code,
        'confirmed' AS data_class, f.revision, f.section, f.file_name AS source_file, f.kind AS message_kind,
        CASE WHEN c.split_code = '2' THEN c.kwh_split ELSE c.kwh END AS billable_kwh, f.receiver_code,
@@ -377,7 +377,7 @@ VIEWS: tuple[View, ...] = (
     View(
         "ingested_files",
         "取込ファイル台帳 / every file takuso processed: one row per file, its latest status",
-        f"""SELECT file_name, area_code, kind, voltage, target_date, revision, section, sha256, bytes, status, rows,
+        """SELECT file_name, area_code, kind, voltage, target_date, revision, section, sha256, bytes, status, rows,
        error, ingested_at, download_account, bp_id, info_kind_code, file_info_kind_code, file_time, target_month,
        sender_code, receiver_code, xml_encoding, xml_namespace, header_items, warnings, raw_path, downloaded_at,
        run_id, file_id

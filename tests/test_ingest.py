@@ -1,0 +1,250 @@
+"""Loading BP files into the warehouse: exact values, revisions, idempotence, rejection, NULLs, variants."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parsers.bp_xml.engine import Sink, parse_bp_file
+from parsers.bp_xml.filename import bp_filename, parse_bp_filename
+from sample_data.bp import Point, Scenario, Style, build_scenario, write_area, write_energy_daily
+from takuso.kinds import KINDS_BY_NAME
+from takuso.paths import WarehouseLayout
+from tests.conftest import SAMPLE_MONTH, write_xml, xml_of
+from warehouse.ingest import ingest, sources_for
+
+SEED = 1
+
+
+@pytest.fixture(scope="module")
+def area03(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Scenario]:
+    root = tmp_path_factory.mktemp("bp03")
+    write_area(root / "03", "03", SAMPLE_MONTH, seed=SEED, low_points=4, high_points=1)
+    return root / "03", build_scenario("03", SAMPLE_MONTH, SEED, 4, 1)
+
+
+@pytest.fixture(scope="module")
+def loaded(area03: tuple[Path, Scenario], tmp_path_factory: pytest.TempPathFactory) -> WarehouseLayout:
+    layout = WarehouseLayout(tmp_path_factory.mktemp("wh"))
+    report = ingest(sources_for(sorted(area03[0].glob("*.zip")), None, "default"), layout, workers=1)
+    assert report.count("rejected") == 0 and report.count("loaded") == len(report.files)
+    return layout
+
+
+def q(layout: WarehouseLayout, sql: str) -> list[tuple]:
+    with duckdb.connect(str(layout.duckdb_file), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def data_snapshot(layout: WarehouseLayout) -> str:
+    """A digest of every data view's content, sorted (not ingested_files, which records the attempt)."""
+    views = ("interval_usage", "interval_usage_history", "monthly_usage", "meter_exchanges", "adhoc_readings")
+    h = hashlib.sha256()
+    for v in views:
+        for row in sorted(q(layout, f"SELECT * EXCLUDE (loaded_at) FROM {v}"), key=repr):
+            h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def test_confirmed_values_round_trip_exactly(loaded: WarehouseLayout, area03: tuple[Path, Scenario]) -> None:
+    sc = area03[1]
+    for p in sc.points:
+        if not p.provided:
+            continue
+        expected = sum((sum(sc.confirmed[(p.id, d)]) for d in sc.days()), Decimal(0))
+        [(total, n)] = q(
+            loaded,
+            f"SELECT sum(kwh), count(*) FROM interval_usage WHERE data_class = 'confirmed' "
+            f"AND split_code = '1' AND supply_point_id = '{p.id}'",
+        )
+        assert (total, n) == (expected, 48 * 30)
+        [(monthly,)] = q(
+            loaded, f"SELECT monthly_kwh FROM monthly_usage WHERE supply_point_id = '{p.id}' AND split_code = '1'"
+        )
+        assert monthly == expected  # Σ of the confirmed 30-minute values equals the monthly total
+
+
+def test_split_point_carries_whole_and_partial_records(loaded: WarehouseLayout, area03: tuple[Path, Scenario]) -> None:
+    split = next(p for p in area03[1].points if p.split)
+    rows = q(
+        loaded,
+        f"SELECT split_code, sum(kwh), sum(kwh_split), sum(billable_kwh) FROM interval_usage "
+        f"WHERE supply_point_id = '{split.id}' AND data_class = 'confirmed' GROUP BY 1 ORDER BY 1",
+    )
+    assert [r[0] for r in rows] == ["1", "2"]
+    assert rows[0][1] == rows[1][1]  # both records carry the whole value
+    assert rows[1][3] == rows[1][2] != rows[1][1]  # billable = after split for code '2'
+    [(m,)] = q(
+        loaded, f"SELECT monthly_kwh_split FROM monthly_usage WHERE supply_point_id = '{split.id}' AND split_code = '2'"
+    )
+    assert m == rows[1][2]
+
+
+def test_not_provided_values_are_null_never_zero(loaded: WarehouseLayout, area03: tuple[Path, Scenario]) -> None:
+    absent = next(p for p in area03[1].points if not p.provided)
+    [(kwh, avail)] = q(
+        loaded, f"SELECT monthly_kwh, availability_code FROM monthly_usage WHERE supply_point_id = '{absent.id}'"
+    )
+    assert kwh is None and avail == "1"
+    # revision 00 of day 10 said 'not provided' for one slot; history keeps it as NULL with its code
+    day10 = SAMPLE_MONTH + timedelta(days=9)
+    rows = q(
+        loaded,
+        f"SELECT kwh, availability_code FROM interval_usage_history WHERE revision = 0 AND usage_date = '{day10}' "
+        "AND slot = 22 AND availability_code = '1'",
+    )
+    assert rows == [(None, "1")]
+
+
+def test_later_revision_replaces_only_its_points_and_history_keeps_both(
+    loaded: WarehouseLayout, area03: tuple[Path, Scenario]
+) -> None:
+    sc = area03[1]
+    day10 = SAMPLE_MONTH + timedelta(days=9)
+    fixed = sc.points[-1]
+    [(kwh, rev)] = q(
+        loaded,
+        f"SELECT kwh, revision FROM interval_usage WHERE supply_point_id = '{fixed.id}' AND usage_date = '{day10}' "
+        "AND slot = 21 AND data_class = 'preliminary'",
+    )
+    assert (kwh, rev) == (sc.confirmed[(fixed.id, day10)][20], 1)
+    history = q(
+        loaded,
+        f"SELECT revision, kwh FROM interval_usage_history WHERE supply_point_id = '{fixed.id}' "
+        f"AND usage_date = '{day10}' AND slot = 21 AND data_class = 'preliminary' ORDER BY revision",
+    )
+    assert history == [(0, Decimal("99.9")), (1, kwh)]
+    other = next(p for p in sc.points if p.voltage == "low" and p.id != fixed.id)
+    revs = q(
+        loaded,
+        f"SELECT DISTINCT revision FROM interval_usage WHERE supply_point_id = '{other.id}' AND usage_date = '{day10}' "
+        "AND data_class = 'preliminary'",
+    )
+    assert revs == [(0,)]  # a point the revision does not carry keeps its revision-00 values
+
+
+def test_per_day_file_beats_current_day_file(loaded: WarehouseLayout, area03: tuple[Path, Scenario]) -> None:
+    last = area03[1].period_end
+    kinds = q(
+        loaded,
+        f"SELECT DISTINCT message_kind FROM interval_usage WHERE usage_date = '{last}' AND slot IN (1, 2) "
+        "AND data_class = 'preliminary'",
+    )
+    assert sorted(k for (k,) in kinds) == ["high_energy_daily", "low_energy_daily"]
+    [(n,)] = q(loaded, "SELECT count(*) FROM interval_usage_history WHERE message_kind LIKE '%current'")
+    assert n > 0
+
+
+def test_re_ingest_changes_nothing(loaded: WarehouseLayout, area03: tuple[Path, Scenario]) -> None:
+    before = sorted(p.relative_to(loaded.root) for p in loaded.root.rglob("*") if p.is_file())
+    catalog = loaded.duckdb_file.read_bytes()
+    report = ingest(sources_for(sorted(area03[0].glob("*.zip")), None, "default"), loaded, workers=1)
+    assert report.count("skipped") == len(report.files) > 0
+    after = sorted(p.relative_to(loaded.root) for p in loaded.root.rglob("*") if p.is_file())
+    assert before == after and loaded.duckdb_file.read_bytes() == catalog
+
+
+def test_rejected_file_changes_no_data_and_is_quarantined_while_others_load(
+    area03: tuple[Path, Scenario], tmp_path: Path
+) -> None:
+    layout = WarehouseLayout(tmp_path / "wh")
+    files = sorted(area03[0].glob("W41120*.zip"))
+    ingest(sources_for(files[:5], "03", "default"), layout, workers=1)
+    before = data_snapshot(layout)
+    name = files[6].name
+    bad = write_xml(tmp_path / "in", name, xml_of(files[6]).replace(b"<JP06219>48</JP06219>", b"<JP06219>49</JP06219>"))
+    report = ingest(sources_for([bad], "03", "default"), layout, workers=1)
+    assert report.exit_code == 1 and report.files[0].status == "rejected"
+    assert data_snapshot(layout) == before
+    quarantined = layout.quarantine / "03" / bad.name
+    assert quarantined.read_bytes() == bad.read_bytes()
+    reason = (layout.quarantine / "03" / f"{bad.name}.reason.txt").read_text(encoding="utf-8")
+    assert "slot (JP06219) value '49'" in reason
+    [(status, error)] = q(layout, f"SELECT status, error FROM ingested_files WHERE file_name = '{bad.name}'")
+    assert status == "rejected" and "BP004" in error
+    # the same batch with a good file: the good one loads, the bad one is refused again
+    report = ingest(sources_for([bad, files[7]], "03", "default"), layout, workers=1)
+    assert [f.status for f in report.files] == ["rejected", "loaded"]
+
+
+def test_raw_landing_zone_keeps_inputs_byte_for_byte(loaded: WarehouseLayout, area03: tuple[Path, Scenario]) -> None:
+    for src in sorted(area03[0].glob("*.zip"))[:5]:
+        assert (loaded.raw / "03" / "default" / src.name).read_bytes() == src.read_bytes()
+
+
+def test_same_name_with_other_content_is_refused(area03: tuple[Path, Scenario], tmp_path: Path) -> None:
+    layout = WarehouseLayout(tmp_path / "wh")
+    src = sorted(area03[0].glob("W41120*.zip"))[0]
+    ingest(sources_for([src], "03", "default"), layout, workers=1)
+    other = tmp_path / "other" / src.name
+    other.parent.mkdir()
+    shutil.copy(sorted(area03[0].glob("W41120*.zip"))[1], other)
+    report = ingest(sources_for([other], "03", "default"), layout, workers=1)
+    assert report.files[0].status == "rejected" and "already loaded with other content" in report.files[0].message
+
+
+@pytest.mark.parametrize("area", ["01", "05", "06", "09"])
+def test_encoding_namespace_padding_and_order_variants_load(area: str, tmp_path: Path) -> None:
+    write_area(tmp_path / area, area, SAMPLE_MONTH, seed=SEED, low_points=2, high_points=1)
+    layout = WarehouseLayout(tmp_path / "wh")
+    monthly = [f for f in sorted((tmp_path / area).glob("*.zip")) if f.name.startswith("W5122")]
+    daily = sorted((tmp_path / area).glob("W41120*.zip"))[:2]
+    report = ingest(sources_for(monthly + daily, None, "default"), layout, workers=1)
+    assert report.count("loaded") == 3, report.files
+    sc = build_scenario(area, SAMPLE_MONTH, SEED, 2, 1)
+    names = dict(q(layout, "SELECT supply_point_id, customer_name FROM supply_point_customers"))
+    for p in sc.points:
+        if p.voltage == "low":
+            assert names[p.id] == p.name  # Japanese text (髙 and other CP932 characters) decoded exactly
+    [(encoding, namespace)] = q(layout, "SELECT DISTINCT xml_encoding, coalesce(xml_namespace, '') FROM ingested_files")
+    assert encoding == ("Shift_JIS" if int(area) % 2 == 0 else "UTF-8")
+    assert bool(namespace) == (int(area) % 3 == 0)
+
+
+class _Collect(Sink):
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def interval(self, table) -> None:  # type: ignore[no-untyped-def]
+        self.rows.extend(table.to_pylist())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    grid=st.lists(
+        st.lists(st.one_of(st.none(), st.decimals(min_value=0, max_value=99999, places=3)), min_size=48, max_size=48),
+        min_size=1,
+        max_size=3,
+    ),
+    encoding=st.sampled_from(["UTF-8", "Shift_JIS"]),
+    namespace=st.sampled_from([None, "urn:example:ns"]),
+    pad=st.booleans(),
+    value_first=st.booleans(),
+)
+def test_generated_documents_parse_back_to_the_generated_values(
+    tmp_path: Path, grid: list[list[Decimal | None]], encoding: str, namespace: str | None, pad: bool, value_first: bool
+) -> None:
+    day = date(2024, 4, 3)
+    points = [Point(f"03{i:020d}", "low", f"C{i}", "髙橋 花子", "東京都", Decimal(1)) for i in range(len(grid))]
+    sc = Scenario("03", day, day, points)
+    style = Style(encoding, namespace, pad, value_first)
+    path = (
+        tmp_path
+        / f"{encoding}-{namespace is None}-{pad}-{value_first}"
+        / bp_filename(KINDS_BY_NAME["low_energy_daily"], day)
+    )
+    write_energy_daily(path, sc, "low", day, {p.id: row for p, row in zip(points, grid, strict=True)}, style)
+    sink = _Collect()
+    outcome = parse_bp_file(path, parse_bp_filename(path.name), area_code="03", sink=sink)
+    assert outcome.errors == []
+    got = {(r["supply_point_id"], r["slot"]): r["kwh"] for r in sink.rows}
+    want = {(p.id, s + 1): v for p, row in zip(points, grid, strict=True) for s, v in enumerate(row)}
+    assert got == want
