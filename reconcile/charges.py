@@ -368,9 +368,7 @@ def calculate_charge(
     if rate is not None:
         if rules.curtailment_applies(inp.area_code, inp.target_month, curtailment_until):
             discount = to_sen((basic.basic + basic.pf_adjustment) * rate)
-            discount_line = [
-                f"制限中止割引 curtailment: ({basic.basic} + {basic.pf_adjustment}) × {rate} = {discount}"
-            ]
+            discount_line = [f"制限中止割引 curtailment: ({basic.basic} + {basic.pf_adjustment}) × {rate} = {discount}"]
         else:
             notes.append(f"Form 3 discount not applied: abolished in area {inp.area_code} for this month (§7)")
             rate = None

@@ -75,6 +75,7 @@ def curtailment_applies(area_code: str, target_month: date, until: dict[str, dat
     last = (until if until is not None else CURTAILMENT_DISCOUNT_UNTIL).get(area_code)
     return last is not None and target_month.replace(day=1) <= last
 
+
 # No view carries a supply point's contract basis. Assumed: when it is not given, the basic charge is the
 # menu's row priced per kW on this basis (実量契約), because contract kW is what the data gives (§5, Form 2).
 DEFAULT_CONTRACT_BASIS = "実量契約"
