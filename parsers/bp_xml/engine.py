@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
 
-from parsers.bp_xml.extract import QUANTITY, RowSpec, arrow_type, extract_rows
+from parsers.bp_xml.extract import QUANTITY, Level, RowSpec, arrow_type, extract_rows
 from parsers.bp_xml.filename import BPFileName
 from parsers.bp_xml.locate import locate_schema_errors
 from parsers.bp_xml.problems import Problem, RejectedFile
@@ -31,19 +31,13 @@ from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, open_xml
 from takuso.areas import tso_company_code
 from takuso.kinds import MESSAGE_KINDS, MessageKind
 
-W4_ROW = RowSpec(".", (("supply_point_id", ""), ("availability_code", ""), ("kwh", "")))
-_UP = "../../../../"
+W4_ROW = RowSpec((Level(".", ("supply_point_id", "availability_code", "kwh")),))
 W5_ROW = RowSpec(
-    "JPM00013/JPMR00013/JPM00014/JPMR00014",
     (
-        ("supply_point_id", _UP),
-        ("split_code", _UP),
-        ("availability_code", _UP),
-        ("usage_date", "../../"),
-        ("slot", ""),
-        ("kwh", ""),
-        ("kwh_split", ""),
-    ),
+        Level(".", ("supply_point_id", "split_code", "availability_code")),
+        Level("JPM00013/JPMR00013", ("usage_date",)),
+        Level("JPM00014/JPMR00014", ("slot", "kwh", "kwh_split")),
+    )
 )
 W4_BATCH = 20_000  # point records per batch (per-day and current-day files)
 W5_BATCH = 50  # point records per batch (each holds about a month of slots)
@@ -223,7 +217,7 @@ class _Parse:
 
     def _extract(self, container: etree._Element, count: int, slot_record: etree._Element | None) -> None:
         if self.kind.bp_id == "W4":
-            table = extract_rows(container, count, W4_ROW, self.ns)
+            table = extract_rows(container, count, W4_ROW, self.kind, self.ns)
             facts = self.outcome.facts
             slot = facts.slot
             if slot_record is not None:
@@ -237,7 +231,7 @@ class _Parse:
             table = table.set_column(2, "kwh", pc.if_else(usable, table["kwh"], pa.scalar(None, QUANTITY)))
         else:
             self._points(container, count)
-            table = extract_rows(container, count, W5_ROW, self.ns)
+            table = extract_rows(container, count, W5_ROW, self.kind, self.ns)
         self._observe(table)
         self.outcome.interval_rows += table.num_rows
         if table.num_rows:

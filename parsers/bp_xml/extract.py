@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 from lxml import etree
 
 from parsers.bp_xml.schema import element_columns, elements_for
+from takuso.kinds import MessageKind
 
 QUANTITY = pa.decimal128(18, 6)
 
@@ -37,54 +38,77 @@ def arrow_type(column: str) -> pa.DataType:
 
 
 @dataclass(frozen=True)
+class Level:
+    """One nesting level of the rows: the path to its records from the level above, and its columns."""
+
+    path: str  # '.' for the batch's records themselves, else e.g. 'JPM00013/JPMR00013'
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RowSpec:
-    """Columns of one output row and, for each, the XPath (from the row element) of its element."""
+    """Rows made from nested records: the innermost level makes one row, outer levels add their columns.
 
-    row_path: str  # from a record of the batch to the element that makes one row ('.' = the record)
-    columns: tuple[tuple[str, str], ...]  # (column, relative path prefix to the element's parent)
+    Element names come from the XSD mapping (every element whose ``t:column`` is the column).
+    """
+
+    levels: tuple[Level, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for level in self.levels for c in level.columns)
 
 
-def _select(column: str, prefix: str, ns: str | None) -> str:
-    names = elements_for(column)
-    q = [f"{prefix}n:{e}" if ns else f"{prefix}{e}" for e in names]
-    return " | ".join(q)
+def _value(column: str, kind: MessageKind, ns: str | None) -> str:
+    """XPath of a column's value relative to its record; dates become ISO text for Arrow."""
+    names = " | ".join(f"n:{e}" if ns else e for e in elements_for(column, kind))
+    sel = f"normalize-space({names})"
+    if arrow_type(column) == pa.date32():  # YYYYMMDD -> YYYY-MM-DD; Arrow rejects impossible dates
+        sel = f"concat(substring({sel},1,4),'-',substring({sel},5,2),'-',substring({sel},7,2))"
+        sel = f"substring({sel}, 1, 10 * number(string-length({names}) > 0))"
+    return sel
 
 
-def _is_date(column: str) -> bool:
-    return arrow_type(column) == pa.date32()
+def _path(path: str, ns: str | None) -> str:
+    return "/".join(f"n:{p}" if ns else p for p in path.split("/"))
 
 
 @cache
-def stylesheet(spec: RowSpec, ns: str | None) -> etree.XSLT:
-    """Compile the XSLT that prints one tab-separated line per row of ``spec``."""
-    fields = []
-    for column, prefix in spec.columns:
-        sel = f"normalize-space({_select(column, prefix, ns)})"
-        if _is_date(column):  # YYYYMMDD -> ISO, which Arrow parses (and rejects when not a real date)
-            v = f"{sel}"
-            sel = f"concat(substring({v},1,4),'-',substring({v},5,2),'-',substring({v},7,2))"
-            sel = f"substring({sel}, 1, 10 * number(string-length({v}) = 8))"
-        fields.append(f'<xsl:value-of select="{sel}"/>')
-    sep = "<xsl:text>&#9;</xsl:text>"
-    row_select = "*/*[position() &lt; $n]"
-    if spec.row_path != ".":
-        parts = "/".join(f"n:{p}" if ns else p for p in spec.row_path.split("/"))
-        row_select += "/" + parts
+def stylesheet(spec: RowSpec, kind: MessageKind, ns: str | None) -> etree.XSLT:
+    """Compile the XSLT that prints one tab-separated line per row of ``spec``.
+
+    Outer levels' values are computed once per record into variables, not once per row.
+    """
+    tab = "<xsl:text>&#9;</xsl:text>"
+    body = ""
+    outer: list[str] = []
+    for depth, level in enumerate(spec.levels):
+        last = depth == len(spec.levels) - 1
+        select = "*/*[position() &lt; $n]" if depth == 0 else _path(level.path, ns)
+        inner = ""
+        if last:
+            fields = [*(f'<xsl:value-of select="${v}"/>' for v in outer)]
+            fields += [f'<xsl:value-of select="{_value(c, kind, ns)}"/>' for c in level.columns]
+            inner = tab.join(fields) + "<xsl:text>&#10;</xsl:text>"
+        else:
+            for c in level.columns:
+                inner += f'<xsl:variable name="{c}" select="{_value(c, kind, ns)}"/>'
+                outer.append(c)
+        body += f'<xsl:for-each select="{select}">{inner}'
+    body += "</xsl:for-each>" * len(spec.levels)
     nsdecl = f' xmlns:n="{ns}"' if ns else ""
     xsl = (
         f'<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"{nsdecl}>'
         '<xsl:output method="text" encoding="UTF-8"/><xsl:param name="n"/>'
-        f'<xsl:template match="/"><xsl:for-each select="{row_select}">'
-        + sep.join(fields)
-        + "<xsl:text>&#10;</xsl:text></xsl:for-each></xsl:template></xsl:stylesheet>"
+        f'<xsl:template match="/">{body}</xsl:template></xsl:stylesheet>'
     )
     return etree.XSLT(etree.XML(xsl))
 
 
-def extract_rows(container: etree._Element, count: int, spec: RowSpec, ns: str | None) -> pa.Table:
+def extract_rows(container: etree._Element, count: int, spec: RowSpec, kind: MessageKind, ns: str | None) -> pa.Table:
     """Rows of the first ``count`` records of ``container`` as an Arrow table (types from the XSD)."""
-    text = bytes(stylesheet(spec, ns)(etree.ElementTree(container), n=str(count + 1)))
-    names = [c for c, _ in spec.columns]
+    text = bytes(stylesheet(spec, kind, ns)(etree.ElementTree(container), n=str(count + 1)))
+    names = list(spec.columns)
     if not text:
         return pa.table({c: pa.array([], arrow_type(c)) for c in names})
     return pacsv.read_csv(

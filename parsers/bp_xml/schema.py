@@ -78,9 +78,28 @@ def element_columns() -> dict[str, Column]:
     return mapping
 
 
-def elements_for(column: str) -> list[str]:
-    """Every element code that maps to ``column`` (``kwh`` ← JP06123, JP06125, JP06424)."""
-    return sorted(e for e, c in element_columns().items() if c.column == column)
+def elements_for(column: str, kind: MessageKind | None = None) -> list[str]:
+    """Element codes that map to ``column`` (``kwh`` ← JP06123, JP06125, JP06424), and, given a kind,
+    only those its XSD refers to (``kwh`` of ``low_energy_daily`` ← JP06125)."""
+    names = sorted(e for e, c in element_columns().items() if c.column == column)
+    used = referenced_elements(kind) if kind else None
+    return [e for e in names if e in used] if used else names
+
+
+@cache
+def referenced_elements(kind: MessageKind) -> frozenset[str]:
+    """Elements a kind's XSD (with the files it includes) refers to by ``ref``."""
+    refs: set[str] = set()
+    todo, seen = [kind.xsd_name], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        root = etree.parse(str(xsd_dir() / name), _secure_xsd_parser()).getroot()
+        refs.update(el.get("ref") for el in root.iter(f"{{{XS}}}element") if el.get("ref"))
+        todo.extend(inc.get("schemaLocation") for inc in root.iterfind("xs:include", _NS))
+    return frozenset(refs)
 
 
 @cache
