@@ -1,0 +1,342 @@
+"""The reconciliation report (照合レポート): CSV, Parquet or self-contained HTML, by the output file's ending.
+
+* ``.csv`` / ``.parquet``: one row per supply point (``ReconciliationResult.findings``): kWh figures,
+  flags, contract kW check and the charge line. Parquet keeps exact decimals; CSV writes them as text.
+* ``.html``: one file a billing clerk can open (inline CSS and SVG pictures, no external files), with
+  Japanese labels beside English ones: totals by area, daily energy and load curves, a gap heat map, the
+  largest discrepancies with their supply points, and the tables behind them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from reconcile import svg
+from reconcile.checks import FLAGS
+from reconcile.result import ReconciliationResult
+from takuso.areas import AREAS
+
+FORMATS = (".csv", ".parquet", ".html")
+HEATMAP_ROWS = 30
+TABLE_ROWS = 300
+
+
+def write_report(result: ReconciliationResult, out: Path) -> Path:
+    """Write the report to ``out``; the format follows the ending (.csv, .parquet, .html)."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"{out}: unknown report format {out.suffix!r}; use one of {', '.join(FORMATS)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        pq.write_table(result.findings(), out)
+    elif suffix == ".csv":
+        _write_csv(result.findings(), out)
+    else:
+        out.write_text(render_html(result), encoding="utf-8")
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _write_csv(table: pa.Table, out: Path) -> None:
+    # UTF-8 with BOM so that Excel on Japanese Windows opens the Japanese text correctly.
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(table.column_names)
+        for row in table.to_pylist():
+            writer.writerow([_text(row[c]) for c in table.column_names])
+
+
+def _area_label(code: str | None) -> str:
+    area = AREAS.get(code or "")
+    return f"{code} {area.name_ja} {area.name_en}" if area else str(code)
+
+
+def _yen(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,f}".rstrip("0")
+    return escape(_text(value))
+
+
+def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], limit: int = TABLE_ROWS) -> str:
+    """An HTML table; ``columns`` are (key, header) with the header 'English / 日本語'."""
+    if not rows:
+        return "<p class='empty'>なし / none</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
+    body = []
+    for r in rows[:limit]:
+        cells = []
+        for key, _ in columns:
+            v = r.get(key)
+            cls = " class='num'" if isinstance(v, Decimal | int) and not isinstance(v, bool) else ""
+            cells.append(f"<td{cls}>{_num(v)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    more = (
+        f"<p class='note'>… {len(rows) - limit} more rows / 他 {len(rows) - limit} 行</p>" if len(rows) > limit else ""
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+CSS = """
+body { font-family: system-ui, 'Hiragino Sans', 'Yu Gothic', 'Meiryo', sans-serif; margin: 2em; color: #222; }
+h1 { font-size: 1.5em; }
+h2 { font-size: 1.2em; border-bottom: 2px solid #1f77b4; padding-bottom: .2em; margin-top: 2em; }
+.cards { display: flex; flex-wrap: wrap; gap: 1em; }
+.card { border: 1px solid #ccc; border-radius: 6px; padding: .6em 1em; min-width: 10em; }
+.card .v { font-size: 1.6em; font-weight: bold; } .card.bad .v { color: #d62728; } .card .l { color: #555; }
+table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
+th, td { border: 1px solid #ccc; padding: .25em .5em; } th { background: #eef3f8; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.note, .empty { color: #555; font-size: .9em; } code { background: #f4f4f4; padding: 0 .2em; }
+"""
+
+
+def _card(value: str, label: str, bad: bool = False) -> str:
+    cls = "card bad" if bad else "card"
+    return f"<div class='{cls}'><div class='v'>{escape(value)}</div><div class='l'>{escape(label)}</div></div>"
+
+
+def _daily_charts(result: ReconciliationResult) -> str:
+    days: list[date] = []
+    d = result.window_start
+    while d <= result.window_end:
+        days.append(d)
+        d += timedelta(days=1)
+    by_area: dict[str, dict[str, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for r in result.daily.to_pylist():
+        by_area[r["area_code"]][r["data_class"]][r["usage_date"]] = r["kwh"]
+    curves: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    for r in result.load_curve.to_pylist():
+        curves[r["area_code"]][r["slot"]] = r["kwh"]
+    parts = []
+    labels = [f"{x.month}/{x.day}" for x in days]
+    for area in sorted(by_area):
+        series = {
+            f"{cls} {'確定' if cls == 'confirmed' else '速報'}": [
+                float(by_area[area][cls][x]) if x in by_area[area][cls] else None for x in days
+            ]
+            for cls in ("confirmed", "preliminary")
+        }
+        parts.append(
+            svg.line_chart(
+                series,
+                labels,
+                f"日別電力量 Daily energy — {_area_label(area)}",
+                "kWh",
+                dashed=("preliminary 速報",),
+            )
+        )
+        if curves.get(area):
+            slot_labels = [f"{(s - 1) // 2:02d}:{'30' if s % 2 == 0 else '00'}" for s in range(1, 49)]
+            curve = {
+                "平均 mean (確定 confirmed)": [
+                    float(curves[area][s]) if s in curves[area] else None for s in range(1, 49)
+                ]
+            }
+            parts.append(
+                svg.line_chart(
+                    curve,
+                    slot_labels,
+                    f"30分負荷曲線 Load curve (mean kWh per point and day) — {_area_label(area)}",
+                    "kWh",
+                    height=200,
+                )
+            )
+    return "".join(parts) or "<p class='empty'>30分値なし / no 30-minute values</p>"
+
+
+def _heatmaps(result: ReconciliationResult) -> str:
+    days: list[date] = []
+    d = result.window_start
+    while d <= result.window_end:
+        days.append(d)
+        d += timedelta(days=1)
+    index = {x: i for i, x in enumerate(days)}
+    parts = []
+    for cls, label in (("confirmed", "確定値 confirmed"), ("preliminary", "速報値 preliminary")):
+        grid: dict[str, list[int]] = {}
+        for r in result.gaps.to_pylist():
+            if r["data_class"] == cls and r["usage_date"] in index:
+                grid.setdefault(r["supply_point_id"], [0] * len(days))[index[r["usage_date"]]] = r["missing_slots"]
+        ranked = sorted(grid, key=lambda p: (-sum(grid[p]), p))[:HEATMAP_ROWS]
+        title = f"欠測ヒートマップ Missing-slot heat map — {label} ({len(grid)} points / 地点)"
+        if not ranked:
+            parts.append(f"<p class='empty'>{escape(title)}: 欠測なし / no gaps</p>")
+            continue
+        parts.append(svg.heatmap(ranked, [str(x.day) for x in days], [grid[p] for p in ranked], title, vmax=48))
+    return "".join(parts)
+
+
+def render_html(result: ReconciliationResult) -> str:
+    """The whole HTML report as one string."""
+    month = result.month.strftime("%Y-%m")
+    areas = result.by_area()
+    charges = result.charges.to_pylist()
+    total_yen = sum((a["total_yen"] for a in areas), Decimal(0))
+    not_computed = sum(a["charges_not_computed"] for a in areas)
+    missing = sum(a["missing_slots"] for a in areas)
+    demand_flagged = [r for r in result.demand.to_pylist() if r["flags"]]
+    top = result.largest_discrepancies(10)
+    cards = "".join(
+        [
+            _card(str(result.monthly.num_rows), "供給地点 supply points"),
+            _card(
+                str(result.discrepancy_count),
+                f"許容差超過 over tolerance (±{result.tolerance_kwh} kWh)",
+                result.exceeds_tolerance,
+            ),
+            _card(f"{missing:,}", "確定値の欠測コマ missing confirmed slots", missing > 0),
+            _card(str(len(demand_flagged)), "契約電力の差異 contract-kW findings", bool(demand_flagged)),
+            _card(f"¥{total_yen:,.0f}", "託送料金合計 wheeling charges (computed)"),
+            _card(str(not_computed), "未計算 charges not computed", not_computed > 0),
+        ]
+    )
+    area_bars = svg.bar_chart(
+        [(_area_label(a["area_code"]), float(a["total_yen"])) for a in areas],
+        "エリア別 託送料金合計 Wheeling charges by area",
+        "円",
+    )
+    kwh_bars = svg.bar_chart(
+        [(_area_label(a["area_code"]), float(a["monthly_kwh"])) for a in areas],
+        "エリア別 月間確定使用量 Monthly confirmed kWh by area",
+        "kWh",
+    )
+    area_rows = [{**a, "area": _area_label(a["area_code"])} for a in areas]
+    discrepancy_bars = svg.bar_chart(
+        [(r["supply_point_id"], float(r["largest_diff_kwh"])) for r in top],
+        "差異の大きい供給地点 Largest differences (|kWh|)",
+        "kWh",
+        width=820,
+    )
+    legend = [{"id": k, "column": v[0], "en": v[1], "ja": v[2]} for k, v in FLAGS.items()]
+    charge_rows = sorted(charges, key=lambda r: (r["status"] != "not_computed", r["area_code"], r["supply_point_id"]))
+    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    return f"""<!DOCTYPE html>
+<html lang="ja"><head><meta charset="utf-8">
+<title>託送料金 照合レポート Wheeling-charge reconciliation {month}</title>
+<style>{CSS}</style></head><body>
+<h1>託送料金 照合レポート / Wheeling-charge reconciliation — {month}</h1>
+<p class="note">対象期間 window {result.window_start} – {result.window_end} · 許容差 tolerance ±{
+        result.tolerance_kwh
+    } kWh ·
+作成 generated {generated} · 金額は税込 amounts are tax included (§9)</p>
+<div class="cards">{cards}</div>
+
+<h2>1. エリア別合計 / Totals by area</h2>
+{area_bars}
+{kwh_bars}
+{
+        _table(
+            area_rows,
+            [
+                ("area", "area / エリア"),
+                ("points", "points / 地点数"),
+                ("monthly_kwh", "kWh / 月間使用量"),
+                ("over_tolerance", "over tolerance / 許容差超過"),
+                ("missing_slots", "missing slots / 欠測コマ"),
+                ("charges_computed", "computed / 計算済"),
+                ("charges_not_computed", "not computed / 未計算"),
+                ("total_yen", "total yen / 託送料金合計 (円)"),
+            ],
+        )
+    }
+
+<h2>2. 差異の大きい供給地点 / Largest discrepancies</h2>
+<p class="note">月間確定使用量と30分値合計の差 (kWh)。RC01 = 確定 confirmed, RC02 = 速報 preliminary.
+Monthly total minus the sum of 30-minute values over the billing period.</p>
+{discrepancy_bars}
+{
+        _table(
+            top,
+            [
+                ("supply_point_id", "supply point / 供給地点特定番号"),
+                ("area_code", "area / エリア"),
+                ("period_start", "from / 開始"),
+                ("period_end", "to / 終了"),
+                ("monthly_kwh", "monthly / 月間確定"),
+                ("confirmed_interval_kwh", "Σ confirmed / 30分確定合計"),
+                ("preliminary_interval_kwh", "Σ preliminary / 30分速報合計"),
+                ("diff_confirmed_kwh", "diff confirmed / 差 (確定)"),
+                ("diff_preliminary_kwh", "diff preliminary / 差 (速報)"),
+                ("missing_slots", "missing / 欠測コマ"),
+                ("flags", "flags / フラグ"),
+            ],
+        )
+    }
+
+<h2>3. 日別電力量と負荷曲線 / Daily energy and load curves</h2>
+{_daily_charts(result)}
+
+<h2>4. 欠測 / Gaps (usage_gaps)</h2>
+<p class="note">1日48コマに対する未受信コマ数。Missing slots out of 48 per day; GP01 partial day, GP02 only in the other
+data class, GP03 missing in both. Top {HEATMAP_ROWS} points.</p>
+{_heatmaps(result)}
+
+<h2>5. 契約電力チェック / Contract kW check (contract_demand_check)</h2>
+{
+        _table(
+            demand_flagged,
+            [
+                ("supply_point_id", "supply point / 供給地点"),
+                ("determination_kind", "kind / 算定区分"),
+                ("tso_contract_kw", "TSO contract kW / 契約電力"),
+                ("tso_lookback_max_kw", "Form 2 max kW / 内訳最大"),
+                ("recomputed_contract_kw", "recomputed kW / 再計算"),
+                ("recomputed_months", "months / 月数"),
+                ("flags", "flags / フラグ"),
+            ],
+        )
+    }
+
+<h2>6. 託送料金明細 / Wheeling-charge lines</h2>
+<p class="note">基本料金 + 力率調整 + 電力量料金 + 契約超過金 − 制限中止割引, 合計は円未満切り捨て.
+basic + PF adjustment + energy + contract excess − curtailment discount; the total is truncated to whole yen.</p>
+{
+        _table(
+            charge_rows,
+            [
+                ("supply_point_id", "supply point / 供給地点"),
+                ("status", "status / 状態"),
+                ("tariff_id", "tariff / 料金表"),
+                ("period_start", "from / 開始"),
+                ("period_end", "to / 終了"),
+                ("is_prorated", "pro-rated / 日割"),
+                ("contract_quantity", "contract / 契約"),
+                ("billed_kwh", "kWh / 使用量"),
+                ("basic_charge", "basic / 基本料金"),
+                ("power_factor_adjustment", "PF / 力率調整"),
+                ("energy_charge", "energy / 電力量料金"),
+                ("contract_excess_charge", "excess / 契約超過金"),
+                ("curtailment_discount", "discount / 制限中止割引"),
+                ("total_yen", "total / 合計 (円)"),
+                ("note", "note / 備考"),
+            ],
+        )
+    }
+
+<h2>7. フラグ一覧 / Flags</h2>
+{_table(legend, [("id", "id"), ("column", "column / 列"), ("en", "meaning"), ("ja", "意味")])}
+</body></html>
+"""
