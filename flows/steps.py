@@ -1,0 +1,336 @@
+"""The nightly run's steps as plain functions: no Prefect here, so tests and other tools call them directly.
+
+pull (one TSO) → find what to ingest (landed files not yet in the ledger, plus the inbox) → ingest them
+as one run under the writer lock → move the inbox files into the raw landing zone → the months touched
+→ reconcile them. ``flows.nightly`` only orchestrates these; the business rules live in ``tso``,
+``warehouse`` and ``reconcile``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from takuso.areas import AREAS
+from takuso.config import Config, TsoConfig
+from takuso.inputs import area_of, expand_paths
+from takuso.paths import WarehouseLayout
+from tso.client import Failure, TsoResult, pull_tso
+from tso.landing import META_SUFFIX
+from warehouse.ingest import FileReport, IngestReport, Source, sha256_of
+from warehouse.lock import writer_lock
+from warehouse.store import copy_atomic, read_committed_ledger
+
+log = logging.getLogger(__name__)
+
+Mapper = Callable[[Callable, list[tuple]], Iterable]
+"""``mapper(prepare_file, jobs)`` yields one ``Prepared`` per job, in order (see :mod:`flows.scale`)."""
+
+CONFLICTS_DIR = ".inbox-conflicts"  # hidden: never picked up by the nightly scan
+
+
+# ------------------------------------------------------------------------------------------------ pull
+
+
+def pull_one(tso: TsoConfig, warehouse: Path, *, loopback_only: bool) -> TsoResult:
+    """Pull one TSO; never raises for network or certificate problems (they are ``failures``)."""
+    try:
+        return pull_tso(tso, warehouse, loopback_only=loopback_only)
+    except Exception as exc:  # a bug in one TSO's pull must not stop the others
+        log.exception("%s: unexpected error while pulling", tso.area_code)
+        return TsoResult(tso.area_code, tso.account, failures=[Failure(f"unexpected error: {exc!r}")])
+
+
+def transient_failures(result: TsoResult) -> list[Failure]:
+    """Failures worth pulling the TSO again for: transient errors that outlasted the client's own retries.
+
+    The client retries transient errors (5xx, timeouts, resets, truncated bodies) itself and then says
+    "gave up after N attempts"; everything else (TLS, certificates, 4xx, a bad listing) is permanent.
+    """
+    return [f for f in result.failures if "gave up after" in f.message]
+
+
+# ---------------------------------------------------------------------------------------- what to ingest
+
+
+def inbox_folder(config: Config, layout: WarehouseLayout, option: Path | None = None) -> Path:
+    """``--inbox``, else the configuration's ``inbox``, else ``WAREHOUSE/inbox``."""
+    return Path(option) if option is not None else (config.inbox or layout.inbox)
+
+
+def _account(config: Config, area: str | None) -> str:
+    tso = config.tsos.get(area or "")
+    return tso.account if tso is not None else "default"
+
+
+def inbox_sources(inbox: Path, config: Config) -> list[Source]:
+    """Every ``.zip``/``.xml``/``.csv`` under the inbox (hidden files skipped), with its area.
+
+    The area comes from ``takuso.inputs.area_of`` on the path *inside* the inbox (a folder named
+    ``01``..``10``, or a CSV name ending ``_<area>_<YYYYMM>``), so the inbox's own location never decides it.
+    """
+    if not inbox.is_dir():
+        return []
+    files, _ = expand_paths([inbox])
+    sources = []
+    for path in files:
+        area = area_of(path.relative_to(inbox))
+        sources.append(Source(path, area, _account(config, area)))
+    return sources
+
+
+def _downloaded_at(path: Path) -> datetime | None:
+    meta = path.with_name(path.name + META_SUFFIX)
+    try:
+        stamp = json.loads(meta.read_text(encoding="utf-8"))["downloaded_at"]
+        return datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def pending_raw_sources(layout: WarehouseLayout) -> list[Source]:
+    """Files in ``raw/<area>/<account>/`` that no committed run has recorded yet.
+
+    These are tonight's downloads, and also files landed by an earlier run that never got to ingest them
+    (a crash, a manual ``takuso pull``): the nightly run catches them up.
+    """
+    if not layout.raw.is_dir():
+        return []
+    ledger = read_committed_ledger(layout, ["area_code", "download_account", "file_name"])
+    recorded = set(
+        zip(
+            ledger["area_code"].to_pylist(),
+            ledger["download_account"].to_pylist(),
+            ledger["file_name"].to_pylist(),
+            strict=True,
+        )
+    )
+    sources = []
+    for area_dir in sorted(p for p in layout.raw.iterdir() if p.is_dir() and p.name in AREAS):
+        for account_dir in sorted(p for p in area_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            for path in sorted(account_dir.iterdir()):
+                name = path.name
+                if not path.is_file() or name.startswith(".") or name.endswith(META_SUFFIX):
+                    continue
+                if (area_dir.name, account_dir.name, name) in recorded:
+                    continue
+                sources.append(Source(path, area_dir.name, account_dir.name, _downloaded_at(path)))
+    return sources
+
+
+# ------------------------------------------------------------------------------------------------ ingest
+
+
+@dataclass
+class IngestOutcome:
+    """What the ingest step did: the warehouse report, where each file came from, the months touched."""
+
+    report: IngestReport
+    origins: dict[str, str] = field(default_factory=dict)  # file name -> 'raw' | 'inbox'
+    inbox_moved: list[Path] = field(default_factory=list)  # where each inbox file now lives
+    months: list[date] = field(default_factory=list)
+
+
+def ingest_night(
+    layout: WarehouseLayout,
+    config: Config,
+    inbox: Path,
+    *,
+    mapper: Mapper | None = None,
+    workers: int = 0,
+    on_file: Callable[[FileReport], None] | None = None,
+    say: Callable[[str], None] = log.warning,
+) -> IngestOutcome:
+    """As the single writer: ingest landed-but-unrecorded files and the inbox, then file the inbox away."""
+    from flows.scale import ingest_with
+
+    with writer_lock(layout.lock_file, wait=True, say=say):
+        raw = pending_raw_sources(layout)
+        inbox_files = inbox_sources(inbox, config)
+        sources = raw + inbox_files
+        report = ingest_with(sources, layout, mapper=mapper, workers=workers, on_file=on_file)
+        outcome = IngestOutcome(report)
+        outcome.origins = {s.path.name: "raw" for s in raw} | {s.path.name: "inbox" for s in inbox_files}
+        outcome.inbox_moved = [file_inbox_source(layout, s) for s in inbox_files]
+        outcome.months = months_touched(layout, report.run_id)
+    return outcome
+
+
+def file_inbox_source(layout: WarehouseLayout, src: Source) -> Path:
+    """Move an ingested (or quarantined, or skipped) inbox file into ``raw/<area>/<account>/``.
+
+    ``ingest`` already copied loaded and rejected files there; the inbox copy is then removed. A file
+    that raw already holds under the same name with other bytes (raw is immutable) goes to
+    ``raw/<area>/<account>/.inbox-conflicts/<name>.<sha8>`` instead; rejected ones are also in quarantine.
+    """
+    target = layout.raw_dir(src.area_code or "unknown", src.account) / src.path.name
+    if not src.path.exists():
+        return target
+    sha, _ = sha256_of(src.path)
+    if target.exists():
+        if sha256_of(target)[0] != sha:
+            target = target.parent / CONFLICTS_DIR / f"{src.path.name}.{sha[:8]}"
+            if not target.exists():
+                copy_atomic(src.path, target)
+    else:
+        copy_atomic(src.path, target)
+    src.path.unlink()
+    return target
+
+
+def months_touched(layout: WarehouseLayout, run_id: str) -> list[date]:
+    """First days of the months whose data the committed run ``run_id`` loaded."""
+    ledger = read_committed_ledger(layout, ["run_id", "status", "target_month", "target_date"])
+    months: set[date] = set()
+    for rid, status, month, day in zip(
+        ledger["run_id"].to_pylist(),
+        ledger["status"].to_pylist(),
+        ledger["target_month"].to_pylist(),
+        ledger["target_date"].to_pylist(),
+        strict=True,
+    ):
+        if rid != run_id or status != "loaded":
+            continue
+        when = month or day
+        if when is not None:
+            months.add(when.replace(day=1))
+    return sorted(months)
+
+
+# --------------------------------------------------------------------------------------------- reconcile
+
+
+@dataclass
+class MonthCheck:
+    """Reconciliation of one month: supply points checked and those over tolerance (RC01/RC02)."""
+
+    month: date
+    points: int = 0
+    over_tolerance: int = 0
+
+
+@dataclass
+class ReconcileOutcome:
+    status: str  # 'done' | 'unavailable' | 'nothing to do'
+    months: list[MonthCheck] = field(default_factory=list)
+    message: str = ""
+
+
+def reconcile_months(layout: WarehouseLayout, months: list[date], tolerance_kwh: str) -> ReconcileOutcome:
+    """Run the reconciliation checks (``reconcile.checks``) for ``months`` on a read-only connection.
+
+    Discrepancies are reported, not fatal: ``takuso reconcile --month`` writes the full report and
+    exits 1 on them. If the reconciliation package cannot run, the outcome says why and the run goes on.
+    """
+    if not months:
+        return ReconcileOutcome("nothing to do", message="no month had new data")
+    try:
+        from decimal import Decimal
+
+        from reconcile.checks import FLAGS, TOLERANCE_FLAGS, create_reconciliation_views
+        from warehouse.catalog import connect
+
+        flag_cols = [FLAGS[f][0] for f in TOLERANCE_FLAGS]
+        over = " OR ".join(f"coalesce({c}, false)" for c in flag_cols)
+        checks = []
+        with connect(layout, read_only=True) as con:
+            create_reconciliation_views(con, Decimal(tolerance_kwh), temporary=True)
+            for month in months:
+                points, flagged = con.execute(
+                    f"SELECT count(*), count(*) FILTER (WHERE {over}) FROM reconciliation_monthly "
+                    "WHERE target_month = ?",
+                    [month],
+                ).fetchone()
+                checks.append(MonthCheck(month, int(points), int(flagged)))
+    except Exception as exc:  # the reconciliation package is young; a problem there must not fail the night
+        log.warning("reconciliation skipped: %s", exc)
+        return ReconcileOutcome("unavailable", message=f"{type(exc).__name__}: {exc}")
+    return ReconcileOutcome("done", checks)
+
+
+# -------------------------------------------------------------------------------------------- summarize
+
+
+@dataclass
+class AreaSummary:
+    """One row of the night's summary table."""
+
+    area_code: str
+    downloaded: int = 0
+    files: int = 0  # files ingested tonight from this area (downloads, catch-up and inbox)
+    loaded: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    rows: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NightlyResult:
+    """What a nightly run did, and its exit status (warehouse-contract.md: 0, 1 or 2)."""
+
+    run_date: date
+    warehouse: Path
+    areas: list[AreaSummary] = field(default_factory=list)
+    inbox_files: int = 0
+    run_id: str | None = None
+    months: list[date] = field(default_factory=list)
+    reconcile: ReconcileOutcome | None = None
+    error: str | None = None  # configuration or usage error: exit 2
+    rejected_messages: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.error:
+            return 2
+        bad = any(a.rejected or a.failures for a in self.areas)
+        return 1 if bad else 0
+
+    @property
+    def totals(self) -> AreaSummary:
+        total = AreaSummary("total")
+        for a in self.areas:
+            total.downloaded += a.downloaded
+            total.files += a.files
+            total.loaded += a.loaded
+            total.skipped += a.skipped
+            total.rejected += a.rejected
+            total.rows += a.rows
+            total.failures += a.failures
+        return total
+
+
+def summarize(
+    run_date: date, layout: WarehouseLayout, pulls: list[TsoResult], outcome: IngestOutcome | None
+) -> NightlyResult:
+    """Per area: downloads and pull failures, then files, rows and rejections from the ingest report."""
+    result = NightlyResult(run_date, layout.root)
+    by_area: dict[str, AreaSummary] = {}
+    for pull in pulls:
+        row = by_area.setdefault(pull.area_code, AreaSummary(pull.area_code))
+        row.downloaded += len(pull.new_files)
+        row.failures += [f"{f.name}: {f.message}" if f.name else f.message for f in pull.failures]
+    if outcome is not None:
+        result.run_id = outcome.report.run_id
+        result.months = outcome.months
+        result.inbox_files = sum(1 for origin in outcome.origins.values() if origin == "inbox")
+        for fr in outcome.report.files:
+            row = by_area.setdefault(fr.area_code or "??", AreaSummary(fr.area_code or "??"))
+            row.files += 1
+            row.rows += fr.rows if fr.status == "loaded" else 0
+            setattr(row, fr.status, getattr(row, fr.status) + 1)
+            if fr.status == "rejected":
+                result.rejected_messages.append(f"{fr.file_name}: {fr.message}")
+    result.areas = [by_area[k] for k in sorted(by_area)]
+    return result
+
+
+def today_in(timezone: str) -> date:
+    """Today's date in the schedule's time zone (the run's default ``--date``)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(timezone)).date()

@@ -1,0 +1,102 @@
+"""``takuso demo``: the whole product on embedded defaults, in one command, on loopback only.
+
+1. a throwaway test PKI and one TSO simulator for all 10 areas (HTTPS on 127.0.0.1, client certificate
+   required), serving the sample BP files;
+2. the sample CSV forms dropped into the inbox (they are downloaded by hand in real life);
+3. the nightly flow (Prefect's local ephemeral API, its home inside the warehouse) pulls, ingests,
+   reconciles and prints its summary;
+4. where the warehouse is, how to open it, and an example query with its result.
+
+Everything the demo makes lives in the warehouse folder (``_demo/`` holds the certificates and the
+Prefect home). Running it again downloads and loads nothing new.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from takuso.paths import WarehouseLayout, resolve_warehouse
+
+SAMPLE = Path("sample_data/small")  # under the current folder, else under the source checkout
+_CHECKOUT_SAMPLE = Path(__file__).resolve().parents[2] / SAMPLE
+
+EXAMPLE_SQL = """\
+SELECT area_code, usage_date, count(DISTINCT supply_point_id) AS points, sum(kwh) AS kwh
+FROM interval_usage
+WHERE data_class = 'confirmed' AND usage_date = (SELECT min(usage_date) FROM interval_usage)
+GROUP BY ALL ORDER BY area_code"""
+
+
+def find_sample(demo_dir: Path, console: Console) -> Path:
+    """``sample_data/small`` (here or in the checkout), else a freshly generated set under ``demo_dir``."""
+    for candidate in (SAMPLE, _CHECKOUT_SAMPLE):
+        if (candidate / "bp").is_dir():
+            return candidate
+    generated = demo_dir / "sample"
+    if not (generated / "bp").is_dir():
+        from sample_data.__main__ import main as generate
+
+        console.print(f"generating the sample data set into {generated} …")
+        generate(["--out", str(generated)])
+    return generated
+
+
+def copy_csv_forms(sample: Path, inbox: Path) -> int:
+    """Drop the sample CSV forms into the inbox, as an operator saving them from the portals would."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for path in sorted((sample / "csv").rglob("*.csv")):
+        shutil.copyfile(path, inbox / path.name)  # the names end in _<area>_<YYYYMM>.csv
+        n += 1
+    return n
+
+
+def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -> int:
+    """Run the demo; 0 on success, else the nightly run's exit status."""
+    console = console or Console(highlight=False)
+    started = time.monotonic()
+    layout = WarehouseLayout(resolve_warehouse(warehouse).resolve())
+    demo_dir = layout.root / "_demo"
+    from flows.prefect_home import use_private_prefect_home
+
+    use_private_prefect_home(demo_dir / "prefect")
+    sample = find_sample(demo_dir, console)
+    from takuso.config import demo_config
+    from tso.simulator import Simulator
+
+    with Simulator(sample / "bp", demo_dir / "certs") as sim:
+        console.rule("[b]takuso demo")
+        console.print(f"TSO simulators for all 10 areas on {sim.base_url} (mutual TLS, test CA: {demo_dir / 'certs'})")
+        n_csv = copy_csv_forms(sample, layout.inbox)
+        console.print(f"{n_csv} CSV forms dropped into the inbox {layout.inbox}")
+        console.print("running the nightly flow (Prefect, local ephemeral API on 127.0.0.1) …")
+        crt, key, ca = sim.client_cert_paths
+        config = demo_config(sim.base_url, client_cert=crt, client_key=key, ca_bundle=ca, warehouse=layout.root)
+        from flows.nightly import nightly
+
+        result = nightly(config=config, warehouse=str(layout.root), retry_delay_s=1.0)
+    _print_how_to_connect(console, layout)
+    seconds = time.monotonic() - started
+    console.print(f"demo finished in {seconds:.0f} s with exit status {result.exit_code}")
+    return result.exit_code
+
+
+def _print_how_to_connect(console: Console, layout: WarehouseLayout) -> None:
+    from takuso.commands.query import run_query
+
+    console.rule("[b]your warehouse")
+    console.print(f"warehouse:  {layout.root}")
+    console.print(f"  catalog   {layout.duckdb_file}  (views: interval_usage, monthly_usage, ingested_files, …)")
+    console.print(f"  Parquet   {layout.datasets}  (the store of record)")
+    console.print(f"  raw files {layout.raw}  (every input byte for byte)")
+    console.print("open it (read-only, safe while a nightly run loads):")
+    console.print(f"  duckdb {layout.duckdb_file} -readonly")
+    console.print(f'  .venv/bin/takuso query --warehouse {layout.root} "SELECT * FROM ingested_files LIMIT 5"')
+    console.print("example: confirmed kWh per area on the first day (exact decimals):")
+    console.print(escape(EXAMPLE_SQL), style="cyan")
+    run_query(EXAMPLE_SQL, warehouse=layout.root, console=console)
