@@ -12,13 +12,14 @@ Views derive the current state: every revision is kept in Parquet, and "latest" 
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from takuso.paths import WarehouseLayout
 from warehouse.store import committed_ledgers
-from warehouse.views import DATASETS, VIEWS, Dataset
+from warehouse.views import DATASETS, RECONCILIATION_COMMENTS, VIEWS, Dataset
 
 # Partition values stay text ('03', not 3); files written at different times may differ in columns.
 _READ_OPTIONS = "hive_partitioning = true, hive_types_autocast = false, union_by_name = true"
@@ -37,8 +38,11 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def build_catalog(layout: WarehouseLayout) -> Path:
-    """Write a new catalog beside the old one and swap it in atomically; return its path."""
+def build_catalog(layout: WarehouseLayout, tolerance_kwh: Decimal | None = None) -> Path:
+    """Write a new catalog beside the old one and swap it in atomically; return its path.
+
+    ``tolerance_kwh`` is the reconciliation tolerance (``[reconcile] tolerance_kwh``).
+    """
     layout.root.mkdir(parents=True, exist_ok=True)
     tmp = layout.root / f".takuso.duckdb.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
@@ -56,11 +60,20 @@ def build_catalog(layout: WarehouseLayout) -> Path:
             con.execute(f"COMMENT ON VIEW {view.name} IS {_quote(view.comment)}")
             for column, comment in view.columns.items():
                 con.execute(f"COMMENT ON COLUMN {view.name}.{column} IS {_quote(comment)}")
+        _create_reconciliation(con, tolerance_kwh)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     os.replace(tmp, layout.duckdb_file)
     return layout.duckdb_file
+
+
+def _create_reconciliation(con: duckdb.DuckDBPyConnection, tolerance_kwh: Decimal | None) -> None:
+    from reconcile.checks import DEFAULT_TOLERANCE_KWH, create_reconciliation_views
+
+    create_reconciliation_views(con, tolerance_kwh if tolerance_kwh is not None else DEFAULT_TOLERANCE_KWH)
+    for view, comment in RECONCILIATION_COMMENTS.items():
+        con.execute(f"COMMENT ON VIEW {view} IS {_quote(comment)}")
 
 
 def _create_ledger(con: duckdb.DuckDBPyConnection, layout: WarehouseLayout) -> None:
