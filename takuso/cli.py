@@ -131,5 +131,73 @@ def simulate(
     raise typer.Exit(run_simulate(codes, port=port, root=root, certs_dir=certs_dir))
 
 
+TaskRunnerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--task-runner",
+        help="Where per-file ingest work runs: local (process pool) or dask; default $TAKUSO_TASK_RUNNER, else local.",
+        show_default=False,
+    ),
+]
+DaskAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask-address",
+        help="Dask scheduler tcp://HOST:8786 for --task-runner dask; default $TAKUSO_DASK_ADDRESS, else local.",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="The night this run is for, YYYY-MM-DD (default: today, schedule time zone)."),
+    ] = None,
+    warehouse: WarehouseOpt = None,
+    inbox: Annotated[
+        Path | None,
+        typer.Option(help="Folder of files saved by hand; default the config's inbox, else WAREHOUSE/inbox."),
+    ] = None,
+    task_runner: TaskRunnerOpt = None,
+    dask_address: DaskAddressOpt = None,
+) -> None:
+    """Run the nightly flow once: pull every enabled TSO, ingest (with the inbox), reconcile.
+
+    Exit 0 all good; 1 some files rejected or some TSO failed (the rest still loaded); 2 configuration
+    or usage error.
+    """
+    from takuso.commands.run import run_run
+
+    raise typer.Exit(
+        run_run(
+            config,
+            run_date=date,
+            warehouse=warehouse,
+            inbox=inbox,
+            task_runner=task_runner,
+            dask_address=dask_address,
+        )
+    )
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    warehouse: WarehouseOpt = None,
+    task_runner: TaskRunnerOpt = None,
+    dask_address: DaskAddressOpt = None,
+) -> None:
+    """Serve the nightly deployment on its cron schedule (default 03:00 Asia/Tokyo) until stopped.
+
+    Uses the Prefect API in $PREFECT_API_URL, else starts a local Prefect server on 127.0.0.1.
+    """
+    from takuso.commands.serve import run_serve
+
+    raise typer.Exit(run_serve(config, warehouse=warehouse, task_runner=task_runner, dask_address=dask_address))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
