@@ -84,6 +84,14 @@ def query(
 
 
 @app.command()
+def catalog(warehouse: WarehouseOpt = None) -> None:
+    """Rebuild takuso.duckdb from the Parquet datasets (after moving a warehouse, or if the file is lost)."""
+    from takuso.commands.catalog import run_catalog
+
+    raise typer.Exit(run_catalog(warehouse))
+
+
+@app.command()
 def demo(
     warehouse: WarehouseOpt = None,
 ) -> None:

@@ -1,0 +1,25 @@
+"""``takuso catalog``: rebuild ``takuso.duckdb`` from the Parquet datasets (the store of record)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from takuso.paths import WarehouseLayout, resolve_warehouse
+from warehouse.catalog import build_catalog
+from warehouse.lock import WarehouseBusy, writer_lock
+
+
+def run_catalog(warehouse: Path | None = None, console: Console | None = None) -> int:
+    """Rebuild the catalog under the writer lock; 0 on success, 2 when another writer holds the lock."""
+    console = console or Console(highlight=False)
+    layout = WarehouseLayout(resolve_warehouse(warehouse))
+    try:
+        with writer_lock(layout.lock_file, wait=False):
+            path = build_catalog(layout)
+    except WarehouseBusy as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    console.print(f"rebuilt {path}")
+    return 0
