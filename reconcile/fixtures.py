@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
@@ -204,7 +204,7 @@ def demo_rows(month: date, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
                     "billing_month": month,
                     "lookback_month": month,
                     "max_demand_kw": peak,
-                    "contract_kw": max(peak, Decimal(1)).quantize(Decimal(1)) + (3 if n == 2 else 0),
+                    "contract_kw": peak.quantize(Decimal(1), rounding=ROUND_HALF_UP) + (3 if n == 2 else 0),
                     "determination_kind": "actual",
                     "source_file": "demo",
                 }
