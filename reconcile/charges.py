@@ -277,6 +277,10 @@ def _energy_charge(inp: ChargeInput, segments: list[Segment]) -> _Energy:
     """電力量料金: kWh per segment and band, rounded half up to 1 kWh, × the day's unit price (§4, §9)."""
     out = _Energy()
     energy_rows = [[r for r in seg.rows if r.charge == "energy"] for seg in segments]
+    if not any(energy_rows):
+        out.source = "none"
+        out.notes.append("the menu has no energy charge")
+        return out
     single_all = len(segments) == 1 and all(r.tou_band == "all" for r in energy_rows[0])
     if single_all and inp.monthly_kwh is not None:
         # §4: billable kWh comes from monthly confirmed usage when one price applies to the whole period.

@@ -13,6 +13,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+
+_ARROW = {
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "SMALLINT": pa.int16(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DECIMAL(18,6)": pa.decimal128(18, 6),
+    "DECIMAL(9,6)": pa.decimal128(9, 6),
+}
 
 SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
     "interval_usage": (
@@ -90,9 +100,12 @@ def create_base_tables(
     ):
         columns = SCHEMAS[name]
         con.execute(f"CREATE OR REPLACE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
-        values = [tuple(row.get(c) for c, _ in columns) for row in rows]
-        if values:
-            con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in columns)})", values)
+        records = [{c: row.get(c) for c, _ in columns} for row in rows]
+        if records:
+            schema = pa.schema([(c, _ARROW[t]) for c, t in columns])
+            con.register("_fixture_rows", pa.Table.from_pylist(records, schema=schema))
+            con.execute(f"INSERT INTO {name} SELECT * FROM _fixture_rows")
+            con.unregister("_fixture_rows")
 
 
 def day_slots(

@@ -1,0 +1,293 @@
+"""The charge calculation (wheeling-charges.md §2-§10), hand-computed cases with the arithmetic shown."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+
+from reconcile.charges import ChargeInput, calculate_charge, calculate_charges, pf_multiplier
+from reconcile.tariff import COLUMNS, TariffTable, load_tariffs
+
+# A test tariff with round numbers. T1 → T2 is a price change on 2024-10-01.
+TARIFF = f"""{",".join(COLUMNS)}
+T1,01,low,標準,basic,実量契約,all,,kW,300.00,2024-01-01,2024-09-30,false,false,assumed,test
+T1,01,low,標準,energy,,all,,kWh,10.00,2024-01-01,2024-09-30,false,false,assumed,test
+T2,01,low,標準,basic,実量契約,all,,kW,330.00,2024-10-01,,false,false,assumed,test
+T2,01,low,標準,energy,,all,,kWh,11.00,2024-10-01,,false,false,assumed,test
+H1,01,high,高圧,basic,実量契約,all,,kW,1000.00,2024-01-01,,true,false,assumed,test
+H1,01,high,高圧,energy,,all,,kWh,20.00,2024-01-01,,true,false,assumed,test
+TOU1,01,low,時間帯別,basic,実量契約,all,,kW,300.00,2024-01-01,,false,false,assumed,test
+TOU1,01,low,時間帯別,energy,,day,17-44,kWh,12.00,2024-01-01,,false,false,assumed,test
+TOU1,01,low,時間帯別,energy,,night,"1-16,45-48",kWh,8.00,2024-01-01,,false,false,assumed,test
+"""
+APRIL = date(2024, 4, 1)
+
+
+@pytest.fixture(scope="module")
+def tariffs(tmp_path_factory: pytest.TempPathFactory) -> TariffTable:
+    path = tmp_path_factory.mktemp("tariff") / "test.csv"
+    path.write_text(TARIFF, encoding="utf-8")
+    return load_tariffs(path)
+
+
+def inp(**kw) -> ChargeInput:
+    base = dict(
+        supply_point_id="0100000000000000000001",
+        area_code="01",
+        target_month=APRIL,
+        period_start=date(2024, 4, 1),
+        period_end=date(2024, 4, 30),
+        service_menu="標準",
+        contract_quantity=D("5"),
+        monthly_kwh=D("300"),
+    )
+    base.update(kw)
+    return ChargeInput(**base)
+
+
+def every_slot(start: date, end: date, value: D, slots=range(1, 49)) -> dict[date, dict[int, D]]:
+    days = (end - start).days + 1
+    return {start + timedelta(days=n): dict.fromkeys(slots, value) for n in range(days)}
+
+
+def test_basic_and_energy_for_a_full_month(tariffs: TariffTable) -> None:
+    line = calculate_charge(inp(), tariffs)
+    # basic 5 kW × 300.00 = 1,500.00; energy 300 kWh × 10.00 = 3,000.00; total 4,500
+    assert (line.basic_charge, line.energy_charge, line.total_yen) == (D("1500.00"), D("3000.00"), D("4500"))
+    assert (line.tariff_id, line.is_prorated, line.kwh_source) == ("T1", False, "monthly_usage")
+    assert line.power_factor_adjustment == 0 and line.pf_multiplier == 1
+
+
+def test_spec_worked_example_hepco_2025_10() -> None:
+    # wheeling-charges.md §11.2: 5 kW × 295.90 = 1,479.50; 300 kWh × 8.24 = 2,472.00; 3,951.50 → 3,951
+    line = calculate_charge(
+        inp(
+            service_menu="電灯標準接続送電サービス",
+            target_month=date(2025, 10, 1),
+            period_start=date(2025, 10, 1),
+            period_end=date(2025, 10, 31),
+        ),
+        load_tariffs(),
+    )
+    assert (line.basic_charge, line.energy_charge, line.total_yen) == (D("1479.50"), D("2472.00"), D("3951"))
+    assert line.tariff_id == "hepco-lv-hyojun-2025-10"
+
+
+def test_total_is_truncated_not_rounded() -> None:
+    # HEPCO until 2025-09-30: 5 kW × 276.10 = 1,380.50; 100 kWh × 7.90 = 790.00; 2,170.50 → 2,170 (not 2,171)
+    line = calculate_charge(inp(service_menu="電灯標準接続送電サービス", monthly_kwh=D("100")), load_tariffs())
+    assert line.basic_charge + line.energy_charge == D("2170.50")
+    assert line.total_yen == D("2170")
+
+
+@pytest.mark.parametrize(
+    ("kwh", "billed"),
+    [
+        (D("300.5"), D("301")),  # half up; Python's round() would give 300 (half to even)
+        (D("300.49"), D("300")),
+        (D("301.5"), D("302")),
+    ],
+)
+def test_kwh_rounds_half_up_to_one_kwh(tariffs: TariffTable, kwh: D, billed: D) -> None:
+    line = calculate_charge(inp(monthly_kwh=kwh), tariffs)
+    assert line.billed_kwh == billed
+    assert line.energy_charge == billed * D("10.00")
+
+
+def test_contract_kw_rounds_half_up(tariffs: TariffTable) -> None:
+    # 4.5 kW → 5 kW (half even would give 4): 5 × 300.00 = 1,500.00; 4.49 kW → 4 kW: 1,200.00
+    assert calculate_charge(inp(contract_quantity=D("4.5")), tariffs).basic_charge == D("1500.00")
+    assert calculate_charge(inp(contract_quantity=D("4.49")), tariffs).basic_charge == D("1200.00")
+
+
+@pytest.mark.parametrize(
+    ("pf", "multiplier", "adjustment", "total"),
+    [
+        # basic 100 kW × 1,000.00 = 100,000.00; energy 1,000 kWh × 20.00 = 20,000.00
+        (D("80"), D("1.05"), D("5000.00"), D("125000")),  # surcharge: (185 − 80) / 100 = 1.05
+        (D("90"), D("0.95"), D("-5000.00"), D("115000")),  # discount: (185 − 90) / 100 = 0.95
+        (D("84.5"), D("1.00"), D("0.00"), D("120000")),  # PF 84.5 → 85 (half up) → neutral
+        (D("85.5"), D("0.99"), D("-1000.00"), D("119000")),  # PF 85.5 → 86 → 0.99
+    ],
+)
+def test_power_factor_surcharge_and_discount(
+    tariffs: TariffTable, pf: D, multiplier: D, adjustment: D, total: D
+) -> None:
+    line = calculate_charge(
+        inp(service_menu="高圧", voltage="high", contract_quantity=D("100"), monthly_kwh=D("1000"), power_factor=pf),
+        tariffs,
+    )
+    assert line.pf_multiplier == multiplier
+    assert line.power_factor_adjustment == adjustment
+    assert line.total_yen == total
+
+
+def test_pf_multiplier_formula() -> None:
+    assert pf_multiplier(D("100")) == D("0.85")
+    assert pf_multiplier(D("70")) == D("1.15")
+
+
+def test_missing_power_factor_means_no_adjustment_with_a_note(tariffs: TariffTable) -> None:
+    line = calculate_charge(inp(service_menu="高圧", contract_quantity=D("100"), monthly_kwh=D("0")), tariffs)
+    assert line.power_factor_adjustment == 0
+    assert "power factor missing" in line.note
+
+
+def test_low_voltage_rows_without_pf_flag_are_not_adjusted(tariffs: TariffTable) -> None:
+    line = calculate_charge(inp(power_factor=D("70")), tariffs)
+    assert (line.power_factor_adjustment, line.pf_multiplier) == (D("0.00"), D("1"))
+
+
+def test_period_more_than_5_days_short_is_prorated(tariffs: TariffTable) -> None:
+    # 2024-04-01..04-20 = 20 days; April has 30; |20 − 30| = 10 > 5 → 5 kW × 300.00 × 20/30 = 1,000.00
+    line = calculate_charge(inp(period_end=date(2024, 4, 20)), tariffs)
+    assert line.is_prorated and line.basic_charge == D("1000.00")
+
+
+def test_period_exactly_5_days_short_is_a_full_month(tariffs: TariffTable) -> None:
+    # 25 days vs 30: |25 − 30| = 5, not more than 5 → one full month: 1,500.00
+    line = calculate_charge(inp(period_end=date(2024, 4, 25)), tariffs)
+    assert not line.is_prorated and line.basic_charge == D("1500.00")
+
+
+def test_long_period_is_prorated_upwards(tariffs: TariffTable) -> None:
+    # 2024-03-27..2024-05-01 = 36 days, |36 − 30| = 6 > 5 → 5 × 300.00 × 36/30 = 1,800.00
+    line = calculate_charge(inp(period_start=date(2024, 3, 27), period_end=date(2024, 5, 1)), tariffs)
+    assert line.is_prorated and line.basic_charge == D("1800.00")
+
+
+def test_prorated_amount_keeps_sen_half_up() -> None:
+    # HEPCO: 5 kW × 276.10 × 20/30 = 920.3333… → 920.33 (sen)
+    line = calculate_charge(inp(service_menu="電灯標準接続送電サービス", period_end=date(2024, 4, 20)), load_tariffs())
+    assert line.basic_charge == D("920.33")
+
+
+def test_price_change_inside_the_period_splits_it_by_day(tariffs: TariffTable) -> None:
+    start, end = date(2024, 9, 16), date(2024, 10, 15)  # 30 days; October has 31 → not pro-rated
+    line = calculate_charge(
+        inp(
+            target_month=date(2024, 10, 1),
+            period_start=start,
+            period_end=end,
+            monthly_kwh=D("999"),  # ignored: a price change needs the daily values
+            slot_kwh=every_slot(start, end, D("0.25")),  # 48 × 0.25 = 12 kWh a day
+        ),
+        tariffs,
+    )
+    # T1 09-16..09-30 (15 days): basic 5 × 300.00 × 15/30 = 750.00; energy 15 × 12 = 180 kWh × 10.00 = 1,800.00
+    # T2 10-01..10-15 (15 days): basic 5 × 330.00 × 15/30 = 825.00; energy 180 kWh × 11.00 = 1,980.00
+    assert line.basic_charge == D("1575.00")
+    assert line.energy_charge == D("3780.00")
+    assert line.total_yen == D("5355")
+    assert (line.tariff_id, line.tariff_ids, line.kwh_source) == ("T2", "T1,T2", "interval_usage")
+
+
+def test_time_of_use_day_and_night_bands(tariffs: TariffTable) -> None:
+    slots = {**every_slot(date(2024, 4, 1), date(2024, 4, 30), D("0.5"), range(17, 45))}
+    night = every_slot(date(2024, 4, 1), date(2024, 4, 30), D("0.25"), [*range(1, 17), *range(45, 49)])
+    for day, values in night.items():
+        slots[day].update(values)
+    line = calculate_charge(inp(service_menu="時間帯別", slot_kwh=slots), tariffs)
+    # day: 28 slots × 0.5 = 14 kWh × 30 days = 420 kWh × 12.00 = 5,040.00
+    # night: 20 slots × 0.25 = 5 kWh × 30 days = 150 kWh × 8.00 = 1,200.00
+    assert (line.kwh_day, line.kwh_night) == (D("420"), D("150"))
+    assert line.energy_charge == D("6240.00")
+    assert line.total_yen == D("7740")  # + basic 1,500.00
+
+
+def test_curtailment_discount_per_counted_day(tariffs: TariffTable) -> None:
+    march = dict(target_month=date(2024, 3, 1), period_start=date(2024, 3, 1), period_end=date(2024, 3, 31))
+    line = calculate_charge(inp(**march, curtailment_days=2), tariffs)
+    # (basic 1,500.00 + PF 0) × 0.04 × 2 days = 120.00; total 1,500 + 3,000 − 120 = 4,380
+    assert (line.discount_rate, line.curtailment_discount, line.total_yen) == (D("0.08"), D("120.00"), D("4380"))
+
+
+def test_curtailment_discount_uses_the_pf_adjusted_basic_charge(tariffs: TariffTable) -> None:
+    march = dict(target_month=date(2024, 3, 1), period_start=date(2024, 3, 1), period_end=date(2024, 3, 31))
+    line = calculate_charge(
+        inp(
+            **march,
+            service_menu="高圧",
+            contract_quantity=D("100"),
+            monthly_kwh=D("0"),
+            power_factor=D("90"),
+            curtailment_days=3,
+        ),
+        tariffs,
+    )
+    # (100,000.00 − 5,000.00) × 0.04 × 3 = 11,400.00; total 95,000 − 11,400 = 83,600
+    assert line.curtailment_discount == D("11400.00")
+    assert line.total_yen == D("83600")
+
+
+def test_curtailment_rate_from_form_3_wins_over_days(tariffs: TariffTable) -> None:
+    march = dict(target_month=date(2024, 3, 1), period_start=date(2024, 3, 1), period_end=date(2024, 3, 31))
+    line = calculate_charge(inp(**march, curtailment_rate=D("0.05"), curtailment_days=9), tariffs)
+    assert line.curtailment_discount == D("75.00")  # 1,500.00 × 0.05
+
+
+def test_curtailment_discount_not_applied_after_abolition(tariffs: TariffTable) -> None:
+    line = calculate_charge(inp(curtailment_days=2), tariffs)  # April 2024, area 01: last month 2024-03
+    assert line.curtailment_discount == 0 and line.total_yen == D("4500")
+    assert "abolished" in line.note
+    kept = calculate_charge(inp(curtailment_days=2), tariffs, curtailment_until={"01": date(2024, 4, 1)})
+    assert kept.curtailment_discount == D("120.00")
+
+
+def test_contract_excess_for_negotiated_points(tariffs: TariffTable) -> None:
+    base = dict(service_menu="高圧", contract_quantity=D("100"), monthly_kwh=D("0"), max_demand_kw=D("110.4"))
+    line = calculate_charge(inp(**base, determination_kind="negotiated", power_factor=D("90")), tariffs)
+    # 110.4 → 110 kW; excess 10 kW × 1,000.00 × 1.5 × 0.95 = 14,250.00
+    assert line.contract_excess_charge == D("14250.00")
+    # basic 100,000.00 − 5,000.00 + 14,250.00 = 109,250
+    assert line.total_yen == D("109250")
+    actual = calculate_charge(inp(**base, determination_kind="actual", power_factor=D("90")), tariffs)
+    assert actual.contract_excess_charge == 0
+
+
+def test_flat_rate_lamps_and_appliances() -> None:
+    line = calculate_charge(
+        inp(
+            service_menu="電灯定額接続送電サービス",
+            target_month=date(2025, 10, 1),
+            period_start=date(2025, 10, 1),
+            period_end=date(2025, 10, 31),
+            flat_items={"20W以下": 2, "50VA以下": 1},
+        ),
+        load_tariffs(),
+    )
+    # 2 × 88.87 = 177.74; 1 × 132.72; together 310.46 → 310 yen; the menu has no energy charge
+    assert line.basic_charge == D("310.46") and line.energy_charge == 0 and line.total_yen == D("310")
+
+
+def test_missing_tariff_or_price_gives_a_not_computed_line_with_the_reason(tariffs: TariffTable) -> None:
+    lines = calculate_charges(
+        [
+            inp(area_code="05"),
+            inp(
+                service_menu="高圧接続送電サービス",
+                target_month=date(2025, 10, 1),
+                period_start=date(2025, 10, 1),
+                period_end=date(2025, 10, 31),
+            ),
+        ],
+        load_tariffs(),
+    )
+    assert [line.status for line in lines] == ["not_computed", "not_computed"]
+    assert "no tariff for area 05" in lines[0].note
+    assert "unit price of hepco-hv-2025-10 basic 実量契約 is unknown" in lines[1].note
+    assert lines[0].total_yen is None
+
+
+def test_missing_contract_kw_is_not_guessed(tariffs: TariffTable) -> None:
+    (line,) = calculate_charges([inp(contract_quantity=None)], tariffs)
+    assert line.status == "not_computed" and "contract kW" in line.note
+
+
+def test_detail_explains_every_yen(tariffs: TariffTable) -> None:
+    line = calculate_charge(inp(), tariffs)
+    assert "5 kW × 300.00 × 30/30 = 1500.00" in line.detail
+    assert "300 kWh × 10.00 = 3000.00" in line.detail
+    assert "4500.00 → 4500" in line.detail
