@@ -1,0 +1,109 @@
+"""The report in its three formats and the ``takuso reconcile`` command function (exit status, summary)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from rich.console import Console
+
+from reconcile.fixtures import create_base_tables, demo_rows
+from reconcile.report import write_report
+from reconcile.result import ReconciliationResult, build_reconciliation
+from takuso.commands.reconcile import parse_month, run_reconcile
+
+APRIL = date(2024, 4, 1)
+WORST = "01" + "0" * 16 + "0003"  # demo: monthly total 12 kWh above its values, one confirmed day lost
+
+
+@functools.cache
+def _rows() -> dict:
+    return demo_rows(APRIL)
+
+
+def demo_con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    create_base_tables(con, **_rows())
+    return con
+
+
+@pytest.fixture(scope="module")
+def result() -> ReconciliationResult:
+    return build_reconciliation(demo_con(), APRIL, Decimal("0.5"))
+
+
+def test_largest_discrepancy_is_the_planted_one(result: ReconciliationResult) -> None:
+    top = result.largest_discrepancies(1)[0]
+    assert top["supply_point_id"] == WORST and "RC01" in top["flags"]
+    assert result.discrepancy_count == 2
+
+
+def test_html_report_is_self_contained_with_pictures(result: ReconciliationResult, tmp_path: Path) -> None:
+    out = write_report(result, tmp_path / "report.html")
+    html = out.read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(svgs) >= 5  # area totals (yen, kWh), discrepancies, daily energy, load curves, heat map
+    for picture in svgs:
+        ET.fromstring(picture)  # each picture is well-formed SVG
+    for title in ("エリア別 託送料金合計", "欠測ヒートマップ", "差異の大きい供給地点", "日別電力量", "30分負荷曲線"):
+        assert title in html
+    assert WORST in html
+    assert "src=" not in html and "href=" not in html and "<link" not in html  # nothing to fetch
+
+
+def test_csv_report_has_one_row_per_point_with_exact_decimals(result: ReconciliationResult, tmp_path: Path) -> None:
+    out = write_report(result, tmp_path / "report.csv")
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 12
+    worst = next(r for r in rows if r["supply_point_id"] == WORST)
+    assert worst["flags"] == "RC01,RC02,RC03"
+    assert re.fullmatch(r"\d+\.\d{6}", worst["monthly_kwh"])  # decimal text, not a float repr
+
+
+def test_parquet_report_keeps_decimal_types(result: ReconciliationResult, tmp_path: Path) -> None:
+    table = pq.read_table(write_report(result, tmp_path / "out" / "report.parquet"))
+    assert table.num_rows == 12
+    assert table.schema.field("monthly_kwh").type == pa.decimal128(18, 6)
+    assert table.schema.field("total_yen").type == pa.decimal128(18, 0)
+
+
+def test_unknown_report_ending_is_refused(result: ReconciliationResult, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"unknown report format '\.xlsx'"):
+        write_report(result, tmp_path / "report.xlsx")
+
+
+def test_command_exits_1_over_tolerance_and_writes_the_report(tmp_path: Path) -> None:
+    console = Console(record=True, width=160)
+    status = run_reconcile("2024-04", tmp_path / "r.html", demo_con, Decimal("0.5"), None, console=console)
+    text = console.export_text()
+    assert status == 1
+    assert WORST in text and "Hokkaido" in text
+    assert (tmp_path / "r.html").exists()
+
+
+def test_command_exits_0_when_everything_agrees(tmp_path: Path) -> None:
+    # tolerance 100 kWh: every difference of the demo month is inside it
+    status = run_reconcile("2024-04", None, demo_con, Decimal("100"), None, console=Console(record=True))
+    assert status == 0
+
+
+def test_command_usage_errors_exit_2(tmp_path: Path) -> None:
+    quiet = Console(record=True)
+    assert run_reconcile("April", None, demo_con, Decimal("0.5"), None, console=quiet) == 2
+    assert run_reconcile("2024-04", tmp_path / "r.xlsx", demo_con, Decimal("0.5"), None, console=quiet) == 2
+    assert run_reconcile("2024-04", None, demo_con, Decimal("0.5"), tmp_path / "none.csv", console=quiet) == 2
+    assert "tariff file not found" in quiet.export_text()
+
+
+def test_parse_month() -> None:
+    assert parse_month("2024-04") == parse_month("202404") == parse_month("2024/4") == APRIL
