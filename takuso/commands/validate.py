@@ -53,7 +53,8 @@ def run_validate(
         for line in warnings:
             console.print(f"[yellow]{line}[/yellow]", soft_wrap=True)
         invalid += bool(errors)
-        summary.add_row(path.name, kind, "-" if errors else str(rows), "[red]invalid[/red]" if errors else "[green]valid[/green]")
+        result = "[red]invalid[/red]" if errors else "[green]valid[/green]"
+        summary.add_row(path.name, kind, "-" if errors else str(rows), result)
     if len(files) <= 50:
         console.print(summary)
     console.print(f"{len(files) + len(missing) - invalid} valid, {invalid} invalid")
