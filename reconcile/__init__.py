@@ -2,5 +2,28 @@
 
 The step after ``warehouse`` in the data flow (pull → land → validate → parse → load → **reconcile** →
 report). Pure calculation at the core (``rounding``, ``rules``, ``tariff``, ``charges``), DuckDB and
-files at the edges (``checks``, ``compute``, ``report``). See ``docs/reconciliation.md``.
+files at the edges (``periods``, ``checks``, ``compute``, ``result``, ``report``). See
+``docs/reconciliation.md``.
 """
+
+from reconcile.charges import ChargeInput, ChargeLine, calculate_charge, calculate_charges
+from reconcile.checks import create_reconciliation_views
+from reconcile.compute import compute_wheeling_charges
+from reconcile.report import write_report
+from reconcile.result import ReconciliationResult, build_reconciliation
+from reconcile.tariff import TariffError, TariffTable, load_tariffs
+
+__all__ = [
+    "ChargeInput",
+    "ChargeLine",
+    "ReconciliationResult",
+    "TariffError",
+    "TariffTable",
+    "build_reconciliation",
+    "calculate_charge",
+    "calculate_charges",
+    "compute_wheeling_charges",
+    "create_reconciliation_views",
+    "load_tariffs",
+    "write_report",
+]
