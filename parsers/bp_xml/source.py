@@ -158,6 +158,8 @@ def _transcode(chunks: Iterator[bytes], codec: str, first: bytes) -> Iterator[by
             raise _reject(
                 "BP006", f"bytes at offset {offset + exc.start} do not decode as {codec}: {exc.reason}"
             ) from None
+        except UnicodeError as exc:  # e.g. 'UTF-16 stream does not start with BOM'
+            raise _reject("BP006", f"the bytes do not decode as {codec}: {exc}") from None
         offset += len(chunk)
         out = text.encode("utf-8")
         if head:
@@ -169,8 +171,8 @@ def _transcode(chunks: Iterator[bytes], codec: str, first: bytes) -> Iterator[by
         yield out
     try:
         tail = decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise _reject("BP006", f"the file ends inside a character ({codec}): {exc.reason}") from None
+    except UnicodeError as exc:
+        raise _reject("BP006", f"the file ends inside a character ({codec}): {exc}") from None
     if tail:
         yield tail.encode("utf-8")
 
@@ -232,8 +234,12 @@ def open_xml(path: Path, limits: Limits = DEFAULT_LIMITS, force_encoding: str | 
         if force_encoding:
             label, codec = force_encoding, codec_for(force_encoding)
         if codec == "utf-8":
-            chunks = _prepend(first[bom:], raw)
             head = first[bom:]
+            decl = _DECL.match(head)
+            if decl and (enc := _DECL_ENCODING.search(decl.group(0))) and codec_for(enc.group(1).decode()) != "utf-8":
+                # A BOM or a forced encoding wins over the declaration (R1); libxml2 must not decode by the label.
+                head = _DECL_ENCODING.sub(b'encoding="UTF-8"', decl.group(0), count=1) + head[decl.end() :]
+            chunks = _prepend(head, raw)
         else:
             chunks = _transcode(raw, codec, first)
             head = next(chunks, b"")
