@@ -212,7 +212,10 @@ class _Parse:
             try:
                 self._extract(container, done, slot_record)
             except (pa.ArrowInvalid, ValueError, InvalidOperation) as exc:
-                self.error("BP012", f"a value could not be converted: {exc}")
+                if "date32" in str(exc):  # Arrow refuses an impossible date such as 2024-04-31 (R7)
+                    self.error("BP009", f"a date is not a calendar date: {exc}")
+                else:
+                    self.error("BP012", f"a value could not be converted: {exc}")
         del container[:done]
 
     def _extract(self, container: etree._Element, count: int, slot_record: etree._Element | None) -> None:
@@ -379,6 +382,7 @@ def _run(state: _Parse, chunks, on_bytes: Callable[[int], None] | None) -> None:
     root_closed = False
     container: etree._Element | None = None
     failed: etree.XMLSyntaxError | None = None
+    closing = False  # truncation shows only at close(); an error raised while feeding is not one
     try:
         for chunk in chunks:
             if on_bytes:
@@ -414,11 +418,12 @@ def _run(state: _Parse, chunks, on_bytes: Callable[[int], None] | None) -> None:
             if container is not None:
                 slot_record = container.getparent() if kind.family == "energy_daily" else None
                 state.flush(container, final=False, slot_record=slot_record)
+        closing = True
         parser.close()
     except etree.XMLSyntaxError as exc:
         failed = exc
     if failed is not None:
-        if not root_closed and str(failed).startswith("Element '"):
+        if closing and not root_closed and str(failed).startswith("Element '"):
             state.error("BP003", "the document ends before </SBD-MSG>: the file is truncated")
             return
         _collect_syntax_errors(state, failed)
@@ -431,13 +436,24 @@ def _collect_syntax_errors(state: _Parse, exc: etree.XMLSyntaxError) -> None:
     text = str(exc)
     if broken:
         for entry in broken:
-            state.error("BP003", f"not well-formed XML (or truncated): {entry.message}", entry.line or None)
+            rule, what = _wf_rule(entry.message)
+            state.error(rule, f"{what}: {entry.message}", entry.line or None)
     elif not text.startswith("Element '"):
         message = _WF_MESSAGE.sub(r"\1", text)
-        state.error("BP003", f"not well-formed XML (or truncated): {message}", exc.lineno or None)
+        rule, what = _wf_rule(message)
+        state.error(rule, f"{what}: {message}", exc.lineno or None)
     else:
         for entry in entries:
             state.error("BP004", entry.message)
+
+
+def _wf_rule(message: str) -> tuple[str, str]:
+    """Rule of a libxml2 parse error: bytes that do not decode are R1 (BP006), resource limits BP008."""
+    if "Invalid bytes in character encoding" in message or "not proper UTF-8" in message:
+        return "BP006", "bytes that do not decode in the declared encoding (R1)"
+    if "Resource limit exceeded" in message or "huge text node" in message.lower():
+        return "BP008", "a value or the nesting is larger than the parser allows"
+    return "BP003", "not well-formed XML (or truncated)"
 
 
 _WF_MESSAGE = re.compile(r"^line \d+: b?['\"](.*)['\"]$", re.S)
