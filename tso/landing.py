@@ -9,7 +9,6 @@ wrong-size body is never landed: the temporary file is removed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from takuso.paths import WarehouseLayout
 from tso.listing import unsafe_name_reason
+from warehouse.store import fsync_dir
 
 META_SUFFIX = ".meta.json"
 PART_SUFFIX = ".part"
@@ -69,15 +69,6 @@ def presence(folder: Path, name: str, size: int | None) -> Presence:
     if size is None or stored == size:
         return Presence.PRESENT
     return Presence.CONFLICT
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _write_sidecar(landed: LandedFile) -> None:
@@ -140,7 +131,7 @@ def land_stream(
         os.chmod(tmp, FILE_MODE)
         os.link(tmp, final)  # atomic and never overwrites an existing file
         tmp.unlink()
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -18,6 +18,7 @@ view can see, and re-running it writes the same files again (same ``file_id``, s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -54,11 +55,13 @@ def month_dir(d: date) -> str:
 
 
 def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Make a rename in ``path`` durable (where the file system lets a directory be fsynced)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @contextmanager
@@ -188,7 +191,9 @@ def write_ledger(layout: WarehouseLayout, ledger: RunLedger) -> Path | None:
 
 def commit_run(layout: WarehouseLayout, run_id: str, summary: dict) -> None:
     """Write the run's commit marker: from now on its files belong to the warehouse."""
-    atomic_write_bytes(layout.datasets / "runs" / f"{run_id}.json", json.dumps(summary, default=str).encode())
+    marker = layout.datasets / "runs" / f"{run_id}.json"
+    atomic_write_bytes(marker, json.dumps(summary, default=str).encode())
+    fsync_dir(marker.parent)  # the rename itself must survive a power cut
 
 
 def committed_ledgers(layout: WarehouseLayout) -> list[Path]:
