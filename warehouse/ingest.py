@@ -276,6 +276,44 @@ def _quarantine(layout: WarehouseLayout, src: Source, prep: Prepared, reason: st
     return target
 
 
+def _same_content_as_earlier(
+    layout: WarehouseLayout,
+    src: Source,
+    sha: str,
+    size: int,
+    first_outcome: dict[int, tuple[str, str, str]],
+    report: IngestReport,
+    ledger: RunLedger,
+    run_id: str,
+    on_file: Callable[[FileReport], None] | None,
+) -> None:
+    """A file with the same bytes as an earlier file of the run: skipped if that one loaded, else rejected too.
+
+    A rejected file must never be reported as "already loaded" and must be quarantined like the first.
+    """
+    fid = file_id_of(sha)
+    status, message, first = first_outcome[fid]
+    if status == "loaded":
+        fr = FileReport(src.path.name, src.area_code, None, "skipped", 0, "already loaded (same sha256)")
+    else:
+        prep = Prepared(str(src.path), src.path.name, src.area_code, src.account, sha, size, fid)
+        reason = f"same content (sha256) as {first}, rejected in this run:\n{message}"
+        raw_path = _land_raw(layout, src, prep)
+        _quarantine(layout, src, prep, reason)
+        ledger.rows.append(
+            {
+                "file_id": fid, "file_name": prep.file_name, "area_code": prep.area_code,
+                "download_account": prep.account, "sha256": sha, "bytes": size, "status": "rejected", "rows": 0,
+                "error": reason, "raw_path": str(raw_path), "downloaded_at": src.downloaded_at,
+                "ingested_at": datetime.now(UTC).replace(tzinfo=None), "run_id": run_id,
+            }
+        )  # fmt: skip
+        fr = FileReport(prep.file_name, prep.area_code, None, "rejected", 0, reason)
+    report.files.append(fr)
+    if on_file:
+        on_file(fr)
+
+
 def ingest(
     sources: list[Source],
     layout: WarehouseLayout,
@@ -306,10 +344,15 @@ def ingest(
     workers = workers or os.cpu_count() or 1
     todo: list[tuple[Source, str, int]] = []
     seen_this_run: set[int] = set()
+    same_content: list[tuple[Source, str, int]] = []  # same bytes as an earlier file of this run
+    first_outcome: dict[int, tuple[str, str, str]] = {}  # file_id -> (status, message, file name)
     for src in sources:
         sha, size = sha256_of(src.path)
         fid = file_id_of(sha)
-        if fid in loaded_ids or fid in seen_this_run:
+        if fid in seen_this_run:  # decided once the first of them is: skipped if it loaded, else rejected
+            same_content.append((src, sha, size))
+            continue
+        if fid in loaded_ids:
             fr = FileReport(src.path.name, src.area_code, None, "skipped", 0, "already loaded (same sha256)")
             report.files.append(fr)
             if on_file:
@@ -359,8 +402,11 @@ def ingest(
             prep.file_name, prep.area_code, prep.kind, status, prep.rows if status == "loaded" else 0, message
         )
         report.files.append(fr)
+        first_outcome[prep.file_id] = (status, message, prep.file_name)
         if on_file:
             on_file(fr)
+    for src, sha, size in same_content:
+        _same_content_as_earlier(layout, src, sha, size, first_outcome, report, ledger, run_id, on_file)
     shutil.rmtree(staging_root, ignore_errors=True)
     if not ledger.rows:  # everything was skipped: nothing changes, not even the catalog
         if rebuild and not layout.duckdb_file.exists():
