@@ -84,6 +84,28 @@ def query(
 
 
 @app.command()
+def reconcile(
+    month: Annotated[str, typer.Option("--month", "-m", help="Billing month YYYY-MM.", show_default=False)],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Report file: .html, .csv or .parquet.", show_default=False)
+    ] = None,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+    tariff: Annotated[
+        Path | None, typer.Option(help="Your tariff CSV (default: the shipped tables).", show_default=False)
+    ] = None,
+    store: Annotated[bool, typer.Option(help="Keep the charges in the warehouse (view wheeling_charges).")] = True,
+) -> None:
+    """Reconcile a month: TSO data against itself, and the wheeling charge of every supply point.
+
+    Exit 0; 1 when discrepancies exceed the tolerance ([reconcile] tolerance_kwh); 2 on a usage error.
+    """
+    from takuso.commands.reconcile_cli import reconcile_command
+
+    raise typer.Exit(reconcile_command(month, out, warehouse, config, tariff, store))
+
+
+@app.command()
 def catalog(warehouse: WarehouseOpt = None) -> None:
     """Rebuild takuso.duckdb from the Parquet datasets (after moving a warehouse, or if the file is lost)."""
     from takuso.commands.catalog import run_catalog

@@ -85,8 +85,13 @@ def run_reconcile(
     tolerance_kwh: Decimal | str = DEFAULT_TOLERANCE_KWH,
     tariff_path: Path | None = None,
     console: Console | None = None,
+    store: Callable[[ReconciliationResult], None] | None = None,
 ) -> int:
-    """Reconcile ``month`` on the connection from ``con_factory``; return 0, 1 (over tolerance) or 2 (usage)."""
+    """Reconcile ``month`` on the connection from ``con_factory``; return 0, 1 (over tolerance) or 2 (usage).
+
+    ``store``, when given, keeps the result in the warehouse (the CLI stores the charges and rebuilds the
+    catalog under the writer lock).
+    """
     console = console or Console(highlight=False)
     try:
         target = parse_month(month)
@@ -108,6 +113,8 @@ def run_reconcile(
     finally:
         con.close()
     print_summary(result, console)
+    if store is not None:  # keep the charges in the warehouse (view wheeling_charges)
+        store(result)
     if out is not None:
         console.print(f"report written to {write_report(result, Path(out))}")
     return 1 if result.exceeds_tolerance else 0
