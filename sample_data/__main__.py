@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         n += len(write_area(args.out / "bp" / area, area, month, args.seed, args.low_points, args.high_points))
     # The CSV forms vary their layout by an area's position in the list, so write them together, then
     # file each under its area like the BP files (names end in _<area>_<YYYYMM>.csv).
-    for path in write_csv_forms(args.out / "csv", areas=areas, billing_month=month, seed=args.seed):
+    for path in write_csv_forms(
+        args.out / "csv", areas=areas, billing_month=month, seed=args.seed, points_per_area=args.high_points
+    ):
         area_dir = path.parent / path.stem.split("_")[-2]
         area_dir.mkdir(exist_ok=True)
         path.rename(area_dir / path.name)

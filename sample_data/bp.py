@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from parsers.bp_xml.filename import bp_filename
-from sample_data.ids import supply_point_id
+from sample_data.ids import HIGH_VOLTAGE_POINT_OFFSET, supply_point_id
 from sample_data.people import customer_name, supply_address
 from takuso.areas import tso_company_code
 from takuso.kinds import KINDS_BY_NAME, MessageKind
@@ -108,8 +108,8 @@ def build_scenario(area: str, month: date, seed: int, low_points: int = 4, high_
     for i in range(1, high_points + 1):
         points.append(
             Point(
-                supply_point_id(area, 100 + i), "high", f"H{area}{i:06d}", customer_name(rng, True),
-                supply_address(rng, area), Decimal(rng.randint(20, 150)),
+                supply_point_id(area, HIGH_VOLTAGE_POINT_OFFSET + i), "high", f"H{area}{i:06d}",
+                customer_name(rng, True), supply_address(rng, area), Decimal(rng.randint(20, 150)),
             )
         )  # fmt: skip
     for i in range(1, low_points + 1):

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sample_data.ids import receiving_point_id, supply_point_id
+from sample_data.ids import HIGH_VOLTAGE_POINT_OFFSET, receiving_point_id, supply_point_id
 
 FORM_NAMES_JA: dict[str, str] = {
     "generator_allocated_energy": "発電者の仕訳後の電力量のお知らせ",
@@ -222,7 +222,7 @@ def generate_demand_breakdown(
         for i in window:
             rows.append(
                 DemandBreakdownRow(
-                    supply_point_id(area, p),
+                    supply_point_id(area, HIGH_VOLTAGE_POINT_OFFSET + p),
                     billing_month,
                     _month_add(billing_month, -i),
                     demand[i],
@@ -257,7 +257,7 @@ def generate_curtailments(
     for p in range(1, points + 1):
         if rng.random() < 0.5 and p != 1:
             continue
-        point = supply_point_id(area, p)
+        point = supply_point_id(area, HIGH_VOLTAGE_POINT_OFFSET + p)
         for reason in sorted(rng.sample(("1", "2", "3"), rng.randint(1, 2))):
             days = sorted(rng.sample(range(1, _days_in(billing_month) + 1), rng.randint(1, 3)))
             events: list[tuple[datetime, datetime]] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 AREA_CODES: tuple[str, ...] = tuple(f"{i:02d}" for i in range(1, 11))
 RECEIVING_POINT_OFFSET = 900_000
+HIGH_VOLTAGE_POINT_OFFSET = 100  # high-voltage (実量制) points are n + 100, low-voltage points n
 _MAX_N = 10**20
 
 

@@ -112,9 +112,9 @@ def run_reconcile(
         return 2
     finally:
         con.close()
-    print_summary(result, console)
     if store is not None:  # keep the charges in the warehouse (view wheeling_charges)
         store(result)
+    print_summary(result, console)
     if out is not None:
         console.print(f"report written to {write_report(result, Path(out))}")
     return 1 if result.exceeds_tolerance else 0
