@@ -71,8 +71,9 @@ def reconcile_lines(result: NightlyResult) -> list[str]:
     if rec.status != "done":
         return [f"reconciliation: {rec.status}" + (f" ({rec.message})" if rec.message else "")]
     return [
-        f"reconciliation {m.month:%Y-%m}: {m.points} supply point(s) checked, "
-        f"{m.over_tolerance} over tolerance (RC01/RC02; details: takuso reconcile --month {m.month:%Y-%m})"
+        f"reconciliation {m.month:%Y-%m}: {m.points} supply point(s), {m.over_tolerance} over tolerance "
+        f"(RC01/RC02), wheeling charges computed for {m.charges} of {m.charge_rows} (¥{m.total_yen:,.0f}); "
+        f"report: takuso reconcile --month {m.month:%Y-%m} --out report.html"
         for m in rec.months
     ]
 

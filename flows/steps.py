@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from takuso.areas import AREAS
@@ -206,11 +207,14 @@ def months_touched(layout: WarehouseLayout, run_id: str) -> list[date]:
 
 @dataclass
 class MonthCheck:
-    """Reconciliation of one month: supply points checked and those over tolerance (RC01/RC02)."""
+    """Reconciliation of one month: supply points, those over tolerance (RC01/RC02), charges computed."""
 
     month: date
     points: int = 0
     over_tolerance: int = 0
+    charges: int = 0  # wheeling charges computed
+    charge_rows: int = 0  # rows in wheeling_charges (computed or with the reason they were not)
+    total_yen: Decimal = Decimal(0)
 
 
 @dataclass
@@ -220,33 +224,44 @@ class ReconcileOutcome:
     message: str = ""
 
 
-def reconcile_months(layout: WarehouseLayout, months: list[date], tolerance_kwh: str) -> ReconcileOutcome:
-    """Run the reconciliation checks (``reconcile.checks``) for ``months`` on a read-only connection.
+def reconcile_months(
+    layout: WarehouseLayout, months: list[date], tolerance_kwh: str, tariff_path: Path | None = None
+) -> ReconcileOutcome:
+    """Reconcile ``months`` (``reconcile.result.build_reconciliation``) and keep their wheeling charges.
 
-    Discrepancies are reported, not fatal: ``takuso reconcile --month`` writes the full report and
-    exits 1 on them. If the reconciliation package cannot run, the outcome says why and the run goes on.
+    The checks read a read-only connection; storing the charges (view ``wheeling_charges``) and the catalog
+    rebuild happen under the writer lock. Discrepancies are reported, not fatal: ``takuso reconcile
+    --month`` writes the full report and exits 1 on them. If reconciliation cannot run (for example a bad
+    tariff file), the outcome says why and the night's loaded data stays committed.
     """
     if not months:
         return ReconcileOutcome("nothing to do", message="no month had new data")
     try:
-        from decimal import Decimal
+        from reconcile.result import build_reconciliation
+        from warehouse.catalog import build_catalog, connect
+        from warehouse.charges import store_charges
 
-        from reconcile.checks import FLAGS, TOLERANCE_FLAGS, create_reconciliation_views
-        from warehouse.catalog import connect
-
-        flag_cols = [FLAGS[f][0] for f in TOLERANCE_FLAGS]
-        over = " OR ".join(f"coalesce({c}, false)" for c in flag_cols)
-        checks = []
-        with connect(layout, read_only=True) as con:
-            create_reconciliation_views(con, Decimal(tolerance_kwh), temporary=True)
-            for month in months:
-                points, flagged = con.execute(
-                    f"SELECT count(*), count(*) FILTER (WHERE {over}) FROM reconciliation_monthly "
-                    "WHERE target_month = ?",
-                    [month],
-                ).fetchone()
-                checks.append(MonthCheck(month, int(points), int(flagged)))
-    except Exception as exc:  # the reconciliation package is young; a problem there must not fail the night
+        tolerance = Decimal(tolerance_kwh)
+        results = []
+        for month in months:
+            with connect(layout, read_only=True) as con:
+                results.append(build_reconciliation(con, month, tolerance, tariff_path))
+        with writer_lock(layout.lock_file, wait=True, say=log.warning):
+            for result in results:
+                store_charges(layout, result.month, result.charges)
+            build_catalog(layout, tolerance_kwh=tolerance)
+        checks = [
+            MonthCheck(
+                r.month,
+                points=r.monthly.num_rows,
+                over_tolerance=sum(a["over_tolerance"] for a in r.by_area()),
+                charges=sum(a["charges_computed"] for a in r.by_area()),
+                charge_rows=r.charges.num_rows,
+                total_yen=sum((Decimal(a["total_yen"]) for a in r.by_area()), Decimal(0)),
+            )
+            for r in results
+        ]
+    except Exception as exc:  # reconciliation must not undo or fail the night's load
         log.warning("reconciliation skipped: %s", exc)
         return ReconcileOutcome("unavailable", message=f"{type(exc).__name__}: {exc}")
     return ReconcileOutcome("done", checks)
