@@ -364,10 +364,16 @@ def _run(state: _Parse, chunks, on_bytes: Callable[[int], None] | None) -> None:
     kind = state.kind
     q = state.q
     etree.clear_error_log()
+    try:
+        schema = compiled_schema(kind, state.ns)
+    except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:  # the namespace goes into the XSD wrapper
+        raise RejectedFile(
+            Problem("BP003", f"the root element's namespace {state.ns!r} is not a valid URI: {exc}", 1, "SBD-MSG")
+        ) from None
     parser = etree.XMLPullParser(
         events=("start", "end"),
         tag=[q(t) for t in _events_for(kind)],
-        schema=compiled_schema(kind, state.ns),
+        schema=schema,
         # A DOCTYPE never reaches libxml2 (source.py refuses it), so no entity can be declared. Not
         # ``resolve_entities=False``: with lxml 6 it makes a feed parser lose well-formedness errors.
         no_network=True,
