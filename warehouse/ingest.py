@@ -314,6 +314,15 @@ def _same_content_as_earlier(
         on_file(fr)
 
 
+def _catalog_behind(layout: WarehouseLayout) -> bool:
+    """A run was committed after the catalog was built: the last run was killed between commit and rebuild."""
+    runs = layout.datasets / "runs"
+    if not runs.exists():
+        return False
+    built = layout.duckdb_file.stat().st_mtime_ns
+    return any(marker.stat().st_mtime_ns > built for marker in runs.glob("*.json"))
+
+
 def ingest(
     sources: list[Source],
     layout: WarehouseLayout,
@@ -409,7 +418,7 @@ def ingest(
         _same_content_as_earlier(layout, src, sha, size, first_outcome, report, ledger, run_id, on_file)
     shutil.rmtree(staging_root, ignore_errors=True)
     if not ledger.rows:  # everything was skipped: nothing changes, not even the catalog
-        if rebuild and not layout.duckdb_file.exists():
+        if rebuild and (not layout.duckdb_file.exists() or _catalog_behind(layout)):
             build_catalog(layout)
         return report
     write_ledger(layout, ledger)
