@@ -16,15 +16,19 @@ import duckdb
 EXCLUDED_VIEWS = frozenset({"ingested_files"})
 
 
-def view_digests(duckdb_file: Path) -> dict[str, tuple[int, str]]:
-    """Per view: (row count, sha256 of its sorted rows)."""
+def view_digests(duckdb_file: Path, *, base_views: bool = True) -> dict[str, tuple[int, str]]:
+    """Per view: (row count, sha256 of its sorted rows).
+
+    ``base_views=False`` leaves out the ``ds_*`` views: they read every Parquet file on disk, so they show
+    the files of a run in progress before its commit; the contract views join the committed ledger.
+    """
     out: dict[str, tuple[int, str]] = {}
     with duckdb.connect(str(duckdb_file), read_only=True) as con:
         views = [
             v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()
         ]
         for view in views:
-            if view in EXCLUDED_VIEWS:
+            if view in EXCLUDED_VIEWS or (not base_views and view.startswith("ds_")):
                 continue
             columns = [c for (c, *_) in con.execute(f"DESCRIBE {view}").fetchall() if not c.endswith("_at")]
             select = ", ".join(f'"{c}"' for c in columns)
@@ -37,9 +41,9 @@ def view_digests(duckdb_file: Path) -> dict[str, tuple[int, str]]:
     return out
 
 
-def data_digest(duckdb_file: Path) -> str:
+def data_digest(duckdb_file: Path, *, base_views: bool = True) -> str:
     """One digest over :func:`view_digests`."""
     h = hashlib.sha256()
-    for view, (rows, digest) in sorted(view_digests(duckdb_file).items()):
+    for view, (rows, digest) in sorted(view_digests(duckdb_file, base_views=base_views).items()):
         h.update(f"{view}:{rows}:{digest}\n".encode())
     return h.hexdigest()

@@ -254,6 +254,14 @@ def content(b01: Base, b03: Base, w5: Base, cut: Base) -> None:
     add(b01.named(53), b01.encoded(date_), "01", "BP009", "JP06116 target date 2024-02-31 is not a calendar date (R7)")
     unknown = sub1(b01.text, r"</JPMR00011>", "<JP99999>surprise</JP99999></JPMR00011>")
     add(b01.named(54), b01.encoded(unknown), "01", "BP004", "an element the XSD does not know (R3)")
+    bad_uri = b03.text.replace('xmlns="urn:takuso:sample:bp"', 'xmlns="not a uri"', 1)
+    add(
+        b03.named(28),
+        b03.encoded(bad_uri),
+        "03",
+        "BP003",
+        "a default namespace that is not a valid URI (found by fuzzing)",
+    )
     ns = b03.text.replace('xmlns="urn:takuso:sample:bp"', 'xmlns="urn:takuso:sample:bp" xmlns:e="urn:evil"', 1)
     ns = sub1(ns, r"</JPMR00011>", "<e:payload>x</e:payload></JPMR00011>")
     add(b03.named(55), b03.encoded(ns), "03", "BP004", "an element from a foreign namespace (default namespace file)")
@@ -385,9 +393,9 @@ def csv_cases() -> None:
         "CSV004",
         "without 契約電力 the header fits another form than the file name says",
     )
-    quote = [demand[0], demand[1].replace(",288,", ',"288,', 1), *demand[2:]]
+    quote = [demand[0], sub1(demand[1], r",(\d+),", r',"\1,'), *demand[2:]]
     write("bad-open-quote", cdb, quote, "CSV005", "a quote that is never closed (broken quoting)")
-    stray = [demand[0], demand[1].replace("実量", '"実量"x', 1), *demand[2:]]
+    stray = [demand[0], sub1(demand[1], "実量", '"実量"x'), *demand[2:]]
     write("bad-stray-quote", cdb, stray, "CSV005", "text after a closing quote")
     write(
         "bad-empty", cdb, [], "CSV001", "empty file (a BOM only): no header, so no required column", raw=b"\xef\xbb\xbf"
@@ -402,15 +410,16 @@ def csv_cases() -> None:
     )
     wide = [demand[0], demand[1] + ",extra,cells", *demand[2:]]
     write("bad-too-many-fields", cdb, wide, "CSV022", "a row with more fields than the header")
-    point = [demand[0], demand[1].replace("02-0000-0000-0000-0000-0001", "02-0000-0000-0000-0000-00A1", 1), *demand[2:]]
+    first, rest = demand[1].split(",", 1)
+    point = [demand[0], first[:-2] + "A" + first[-1] + "," + rest, *demand[2:]]
     write("bad-point-id", cdb, point, "CSV010", "supply point id with a letter")
-    number = [demand[0], demand[1].replace(",288,", ",2八8,", 1), *demand[2:]]
+    number = [demand[0], sub1(demand[1], r",(\d)\d(\d),", r",\1八\2,"), *demand[2:]]
     write("bad-number", cdb, number, "CSV014", "max demand is not a number")
     dup = [demand[0], demand[1], demand[1], *demand[2:]]
     write("bad-duplicate-key", cdb, dup, "CSV020", "the same point and look-back month twice")
-    slot_hdr = alloc[0].replace("kwh_0000_0030", "kwh_2400_2430", 1)
+    slot_hdr = sub1(alloc[0], "kwh_0000_0030", "kwh_2400_2430")
     write("bad-slot-49", gae, [slot_hdr, *alloc[1:]], "CSV016", "a 49th slot column (24:00-24:30)")
-    nan = [alloc[0], alloc[1].replace(",0.0,", ",NaN,", 1), *alloc[2:]]
+    nan = [alloc[0], sub1(alloc[1], r",\d+\.\d+,", ",NaN,"), *alloc[2:]]
     write("bad-nan", gae, nan, "CSV014", "kWh NaN")
 
 
