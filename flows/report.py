@@ -9,7 +9,7 @@ from rich.table import Table
 from flows.steps import AreaSummary, NightlyResult
 from takuso.areas import AREAS
 
-COLUMNS = ("area", "downloaded", "files", "loaded", "skipped", "rejected", "rows", "failures")
+COLUMNS = ("area", "pulled", "files", "loaded", "skipped", "rejected", "rows", "failed")
 
 
 def _area_label(code: str) -> str:
@@ -30,7 +30,7 @@ def _cells(a: AreaSummary) -> list[str]:
 
 
 def summary_table(result: NightlyResult) -> Table:
-    """Per TSO (area): files downloaded, ingested, loaded/skipped/rejected, rows, pull failures."""
+    """Per TSO (area): files downloaded (pulled), ingested (files: loaded/skipped/rejected), rows, pull failures."""
     table = Table(title=f"takuso nightly run {result.run_date.isoformat()} → {result.warehouse}")
     for col in COLUMNS:
         table.add_column(col, justify="left" if col == "area" else "right", no_wrap=col == "area")
@@ -58,7 +58,7 @@ def print_summary(result: NightlyResult, console: Console | None = None) -> None
     for message in result.rejected_messages:
         console.print(f"[red]rejected[/red] (quarantined) {escape(message)}", soft_wrap=True)
     if result.inbox_files:
-        console.print(f"inbox: {result.inbox_files} file(s) ingested and moved into the raw landing zone")
+        console.print(f"inbox: {result.inbox_files} file(s) taken in and moved into the raw landing zone")
     for line in reconcile_lines(result):
         console.print(line)
     console.print(f"exit status {result.exit_code}")
@@ -100,7 +100,7 @@ def summary_markdown(result: NightlyResult) -> str:
         lines += ["", "## Rejected (quarantined)", ""]
         lines += [f"- {m.splitlines()[0] if m else m}" for m in result.rejected_messages]
     if result.inbox_files:
-        lines += ["", f"Inbox: {result.inbox_files} file(s) ingested and moved into the raw landing zone."]
+        lines += ["", f"Inbox: {result.inbox_files} file(s) taken in and moved into the raw landing zone."]
     rec = reconcile_lines(result)
     if rec:
         lines += ["", "## Reconciliation", "", *(f"- {line}" for line in rec)]
