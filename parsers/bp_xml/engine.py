@@ -245,7 +245,8 @@ class _Parse:
         if not table.num_rows:
             return
         if self.area:
-            self.prefix_mismatch += table.num_rows - pc.sum(pc.starts_with(table["supply_point_id"], self.area)).as_py()
+            matching = pc.sum(pc.starts_with(table["supply_point_id"], self.area)).as_py() or 0  # None: all ids null
+            self.prefix_mismatch += table.num_rows - matching
         avail = table["availability_code"]
         self.bad_availability += pc.sum(pc.invert(pc.is_in(avail, pa.array(["0", "1"])))).as_py() or 0
         self.negative += pc.sum(pc.less(table["kwh"], pa.scalar(Decimal(0), QUANTITY))).as_py() or 0
