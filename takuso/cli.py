@@ -60,15 +60,18 @@ def ingest(
     area: Annotated[str | None, typer.Option(help="Area code 01..10; default: from the path or the ids.")] = None,
     account: Annotated[str, typer.Option(help="Download account (retailer certificate) of the files.")] = "default",
     workers: Annotated[int, typer.Option(help="Parallel parser processes (default: number of cores).")] = 0,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="If another run is writing: wait for it, or exit 2 at once.")
+    ] = True,
 ) -> None:
     """Validate and load local files into the warehouse.
 
     Already loaded files (same sha256) are skipped. Exit 0 all loaded or skipped; 1 some rejected
-    (quarantined with a reason); 2 usage error.
+    (quarantined with a reason); 2 usage error, or another run is writing and --no-wait was given.
     """
     from takuso.commands.ingest import run_ingest
 
-    raise typer.Exit(run_ingest(paths, warehouse=warehouse, area=area, account=account, workers=workers))
+    raise typer.Exit(run_ingest(paths, warehouse=warehouse, area=area, account=account, workers=workers, wait=wait))
 
 
 @app.command()

@@ -254,6 +254,8 @@ def content(b01: Base, b03: Base, w5: Base, cut: Base) -> None:
     add(b01.named(53), b01.encoded(date_), "01", "BP009", "JP06116 target date 2024-02-31 is not a calendar date (R7)")
     unknown = sub1(b01.text, r"</JPMR00011>", "<JP99999>surprise</JP99999></JPMR00011>")
     add(b01.named(54), b01.encoded(unknown), "01", "BP004", "an element the XSD does not know (R3)")
+    no_ids = re.sub(r"<JP06400>\d+</JP06400>", "", b01.text)
+    add(b01.named(29), b01.encoded(no_ids), "01", "BP004", "no record carries a supply point id (found by fuzzing)")
     bad_uri = b03.text.replace('xmlns="urn:takuso:sample:bp"', 'xmlns="not a uri"', 1)
     add(
         b03.named(28),
