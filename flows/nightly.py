@@ -23,7 +23,7 @@ from flows import steps
 from flows.limits import ensure_tag_limits, tso_tag
 from flows.plan import RunPlan, plan_run
 from flows.report import print_summary, summary_markdown
-from flows.scale import dask_task_runner, task_runner_name
+from flows.scale import dask_task_runner
 from takuso.config import Config, ConfigError, TsoConfig
 from takuso.paths import WarehouseLayout
 from tso.client import Failure, TsoResult
@@ -149,7 +149,7 @@ def nightly(
             warehouse=warehouse,
             inbox=inbox,
             run_date=run_date,
-            task_runner=task_runner_name(task_runner),
+            task_runner=task_runner,
             dask_address=dask_address,
         )
     except (ConfigError, ValueError) as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from flows.scale import DASK_ADDRESS_ENV, task_runner_name
 from flows.steps import inbox_folder, today_in
 from takuso.config import Config, ConfigError, load_config
 from takuso.paths import WarehouseLayout
@@ -30,7 +32,7 @@ def plan_run(
     warehouse: str | Path | None = None,
     inbox: str | Path | None = None,
     run_date: str | date | None = None,
-    task_runner: str = "local",
+    task_runner: str | None = None,
     dask_address: str | None = None,
     dask_workers: int | None = None,
     dask_processes: bool = True,
@@ -55,8 +57,8 @@ def plan_run(
         layout=layout,
         inbox=inbox_folder(cfg, layout, Path(inbox) if inbox else None),
         run_date=run_date or today_in(cfg.schedule.timezone),
-        task_runner=task_runner,
-        dask_address=dask_address,
+        task_runner=task_runner_name(task_runner, cfg.flow.task_runner),
+        dask_address=dask_address or os.environ.get(DASK_ADDRESS_ENV) or cfg.flow.dask_address,
         dask_workers=dask_workers,
         dask_processes=dask_processes,
     )

@@ -4,18 +4,13 @@
 then commits them as the single writer. Preparing is pure per-file work, so it can run anywhere that
 sees the same files; committing (publish, ledger, catalog) always stays in the flow's process.
 
-:func:`ingest_with` hands ``ingest`` a *mapper* for the preparation. ``ingest`` takes one as its
-``mapper`` argument once it has it; until then the module-level ``_pool_map`` it calls is swapped for
-the duration of the call (serialised by a lock).
+:func:`ingest_with` hands ``ingest`` a *mapper* for the preparation (its ``mapper`` argument).
 """
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import os
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from takuso.paths import WarehouseLayout
@@ -27,7 +22,6 @@ DASK_ADDRESS_ENV = "TAKUSO_DASK_ADDRESS"
 TASK_RUNNER_ENV = "TAKUSO_TASK_RUNNER"
 
 Mapper = Callable[[Callable, list[tuple]], Iterable]
-_SWAP_LOCK = threading.Lock()
 
 
 def ingest_with(
@@ -39,32 +33,15 @@ def ingest_with(
     on_file: Callable[[FileReport], None] | None = None,
 ) -> IngestReport:
     """``ingest(sources, layout)`` with the preparation done by ``mapper`` (default: ingest's own pool)."""
-    ingest = ingest_module.ingest
-    if mapper is None:
-        return ingest(sources, layout, workers=workers, on_file=on_file)
-    if "mapper" in inspect.signature(ingest).parameters:
-        return ingest(sources, layout, workers=workers, on_file=on_file, mapper=mapper)
-    with _SWAP_LOCK, _pool_map_swapped(mapper):
-        return ingest(sources, layout, workers=workers, on_file=on_file)
+    return ingest_module.ingest(sources, layout, workers=workers, on_file=on_file, mapper=mapper)
 
 
-@contextlib.contextmanager
-def _pool_map_swapped(mapper: Mapper) -> Iterator[None]:
-    original = ingest_module._pool_map
+def task_runner_name(option: str | None, configured: str | None = None) -> str:
+    """``--task-runner``, else ``$TAKUSO_TASK_RUNNER``, else ``[flow] task_runner``, else ``local``.
 
-    def pool_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterable:
-        return mapper(fn, jobs)
-
-    ingest_module._pool_map = pool_map
-    try:
-        yield
-    finally:
-        ingest_module._pool_map = original
-
-
-def task_runner_name(option: str | None) -> str:
-    """``--task-runner``, else ``$TAKUSO_TASK_RUNNER``, else ``local``; unknown names are a ValueError."""
-    name = (option or os.environ.get(TASK_RUNNER_ENV) or "local").strip().lower()
+    Unknown names are a ValueError.
+    """
+    name = (option or os.environ.get(TASK_RUNNER_ENV) or configured or "local").strip().lower()
     if name not in TASK_RUNNERS:
         raise ValueError(f"unknown task runner {name!r}; expected one of {', '.join(TASK_RUNNERS)}")
     return name

@@ -49,10 +49,10 @@ def pull_one(tso: TsoConfig, warehouse: Path, *, loopback_only: bool) -> TsoResu
 def transient_failures(result: TsoResult) -> list[Failure]:
     """Failures worth pulling the TSO again for: transient errors that outlasted the client's own retries.
 
-    The client retries transient errors (5xx, timeouts, resets, truncated bodies) itself and then says
-    "gave up after N attempts"; everything else (TLS, certificates, 4xx, a bad listing) is permanent.
+    The client retries transient errors (5xx, timeouts, resets, truncated bodies) itself and marks those it
+    gave up on; everything else (TLS, certificates, 4xx, a bad listing) is permanent.
     """
-    return [f for f in result.failures if "gave up after" in f.message]
+    return [f for f in result.failures if f.transient]
 
 
 # ---------------------------------------------------------------------------------------- what to ingest

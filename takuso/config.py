@@ -106,6 +106,14 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class FlowConfig:
+    """``[flow]``: where the nightly flow prepares files (``--task-runner`` and the environment win)."""
+
+    task_runner: str = "local"  # 'local' (this machine's cores) or 'dask'
+    dask_address: str | None = None  # scheduler address, e.g. "tcp://10.0.0.5:8786"; None: a local cluster
+
+
+@dataclass(frozen=True)
 class ReconcileConfig:
     """``[reconcile]``: the tolerance is kept as a decimal string (never a float)."""
 
@@ -127,6 +135,7 @@ class Config:
     csv_aliases: Path | None = None
     schedule: ScheduleConfig = ScheduleConfig()
     reconcile: ReconcileConfig = ReconcileConfig()
+    flow: FlowConfig = FlowConfig()
     loopback_only: bool = False  # test/demo mode: refuse hosts that are not 127.0.0.0/8 or ::1
     source: Path | None = None  # the file it was loaded from; None for embedded configs
 
@@ -155,9 +164,11 @@ _TOP_KEYS = {
     "csv_aliases",
     "schedule",
     "reconcile",
+    "flow",
     "tso",
     "loopback_only",
 }
+_FLOW_KEYS = {"task_runner", "dask_address"}
 _SCHEDULE_KEYS = {"cron", "timezone"}
 _RECONCILE_KEYS = {"tolerance_kwh"}
 _TSO_KEYS = {
@@ -270,6 +281,12 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> Config:
         raise rec.error(
             "tolerance_kwh", f'expected a non-negative decimal string such as "0.5", got {tolerance!r}'
         ) from None
+    fl = _Reader(source, "flow", top.get("flow", dict, {}), _FLOW_KEYS)
+    flow_cfg = FlowConfig(
+        task_runner=fl.get("task_runner", str, FlowConfig.task_runner), dask_address=fl.get("dask_address", str, None)
+    )
+    if flow_cfg.task_runner not in ("local", "dask"):
+        raise fl.error("task_runner", f'expected "local" or "dask", got {flow_cfg.task_runner!r}')
     tso_tables = top.get("tso", dict, {})
     tsos: dict[str, TsoConfig] = {}
     for code, table in tso_tables.items():
@@ -286,6 +303,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> Config:
         csv_aliases=top.path("csv_aliases"),
         schedule=schedule,
         reconcile=ReconcileConfig(tolerance),
+        flow=flow_cfg,
         loopback_only=top.get("loopback_only", bool, False),
         source=source,
     )

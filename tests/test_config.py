@@ -269,3 +269,13 @@ def test_generated_keys_are_private(pki: LocalPKI) -> None:
     for path in (pki.ca_key, pki.server_key, pki.client_key, pki.client_p12, pki.expired_server_key):
         assert path.stat().st_mode & 0o777 == 0o600, path
     assert pki.folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_flow_table_chooses_the_task_runner(tmp_path: Path) -> None:
+    path = tmp_path / "takuso.toml"
+    path.write_text('retailer_code = "9999"\n[flow]\ntask_runner = "dask"\ndask_address = "tcp://127.0.0.1:8786"\n')
+    cfg = load_config(path)
+    assert (cfg.flow.task_runner, cfg.flow.dask_address) == ("dask", "tcp://127.0.0.1:8786")
+    path.write_text('retailer_code = "9999"\n[flow]\ntask_runner = "spark"\n')
+    with pytest.raises(ConfigError, match=r"flow.*task_runner.*\"local\" or \"dask\""):
+        load_config(path)

@@ -24,7 +24,7 @@ def test_only_failures_that_outlasted_the_client_retries_are_transient():
         "03",
         "default",
         failures=[
-            Failure("HTTP 503 Service Unavailable (gave up after 3 attempts)", "W4.zip"),
+            Failure("HTTP 503 Service Unavailable (gave up after 3 attempts)", "W4.zip", transient=True),
             Failure("the server's TLS certificate is not trusted; the connection was refused"),
             Failure("HTTP 404 Not Found from https://127.0.0.1/03/FileReceiver", "W5.zip"),
         ],

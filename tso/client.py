@@ -43,6 +43,7 @@ class Failure:
 
     message: str
     name: str | None = None
+    transient: bool = False  # a transient error (5xx, timeout, reset, short body) outlasted the retries
 
 
 @dataclass
@@ -241,7 +242,8 @@ def pull_tso(
             result.failures.append(Failure(f"unusable listing from {tso.endpoint}: {exc}"))
             return result
         except Exception as exc:
-            result.failures.append(Failure(f"listing {tso.endpoint} failed: {describe(exc)}"))
+            transient = isinstance(exc, RetriesExhausted)
+            result.failures.append(Failure(f"listing {tso.endpoint} failed: {describe(exc)}", transient=transient))
             return result
         result.listed = len(listing.files)
         for name, reason in listing.skipped:
@@ -261,7 +263,7 @@ def pull_tso(
                 except Exception as exc:
                     message = describe(exc)
                     log.error("%s: %s: %s", tso.area_code, name, message)
-                    result.failures.append(Failure(message, name))
+                    result.failures.append(Failure(message, name, transient=isinstance(exc, RetriesExhausted)))
                 done += 1
                 report(tso.area_code, done, len(todo), name)
     return result

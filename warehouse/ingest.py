@@ -120,7 +120,7 @@ def prepare_file(
     p = Path(path)
     if sha is None:
         sha, size = sha256_of(p)
-    prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha))
+    prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
     staging = Path(staging_root) / str(prep.file_id)
     shutil.rmtree(staging, ignore_errors=True)
     if is_csv(p):
@@ -291,7 +291,7 @@ def _same_content_as_earlier(
 
     A rejected file must never be reported as "already loaded" and must be quarantined like the first.
     """
-    fid = file_id_of(sha)
+    fid = file_id_of(sha, src.area_code, src.account)
     status, message, first = first_outcome[fid]
     if status == "loaded":
         fr = FileReport(src.path.name, src.area_code, None, "skipped", 0, "already loaded (same sha256)")
@@ -330,8 +330,13 @@ def ingest(
     workers: int = 0,
     on_file: Callable[[FileReport], None] | None = None,
     rebuild: bool = True,
+    mapper: Callable[[Callable, list[tuple]], Iterable[Prepared]] | None = None,
 ) -> IngestReport:
-    """Ingest ``sources`` as one run (the caller holds the warehouse lock)."""
+    """Ingest ``sources`` as one run (the caller holds the warehouse lock).
+
+    ``mapper(prepare_file, jobs)`` runs the per-file preparation elsewhere (e.g. a Dask cluster) and yields
+    the results in job order; by default a process pool on this machine's cores.
+    """
     from warehouse.catalog import build_catalog
 
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -357,7 +362,7 @@ def ingest(
     first_outcome: dict[int, tuple[str, str, str]] = {}  # file_id -> (status, message, file name)
     for src in sources:
         sha, size = sha256_of(src.path)
-        fid = file_id_of(sha)
+        fid = file_id_of(sha, src.area_code, src.account)
         if fid in seen_this_run:  # decided once the first of them is: skipped if it loaded, else rejected
             same_content.append((src, sha, size))
             continue
@@ -372,7 +377,8 @@ def ingest(
     if sum(size for _, _, size in todo) < (4 << 20):
         workers = 1  # starting worker processes costs more than parsing a few small files
     jobs = [(str(s.path), s.area_code, s.account, str(staging_root), sha, size) for s, sha, size in todo]
-    for (src, _, _), prep in zip(todo, _pool_map(prepare_file, jobs, workers), strict=True):
+    prepared = mapper(prepare_file, jobs) if mapper else _pool_map(prepare_file, jobs, workers)
+    for (src, _, _), prep in zip(todo, prepared, strict=True):
         now = datetime.now(UTC).replace(tzinfo=None)
         key = (prep.area_code, prep.account, prep.file_name)
         if key in by_name and by_name[key] != prep.sha256:
