@@ -36,11 +36,12 @@ def flat(text: str) -> str:
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A first input big enough to keep a run busy for a few seconds, and a small second one."""
     root = tmp_path_factory.mktemp("concurrency")
-    write_area(root / "first" / "01", "01", date(2024, 4, 1), seed=11, low_points=3, high_points=1)
+    write_area(root / "first" / "01", "01", date(2024, 4, 1), seed=11, low_points=2, high_points=1)
     write_area(root / "second" / "08", "08", date(2024, 4, 1), seed=12, low_points=1, high_points=1)
-    for path in (root / "second" / "08").iterdir():
-        if path.name.startswith(("W40120", "W41120")) and path.name[12:14] not in ("01", "02"):
-            path.unlink()
+    for folder, days in ((root / "first" / "01", 12), (root / "second" / "08", 2)):
+        for path in folder.iterdir():
+            if path.name.startswith(("W40120", "W41120")) and int(path.name[12:14]) > days:
+                path.unlink()
     return root / "first", root / "second"
 
 
