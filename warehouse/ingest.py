@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
-from parsers.bp_xml.validate import KeyCounter, duplicate_problem, interval_key
+from parsers.bp_xml.validate import duplicate_problem, find_duplicates, interval_key
 from takuso.inputs import area_of, is_csv
 from takuso.paths import WarehouseLayout
 from warehouse.store import (
@@ -82,16 +82,14 @@ def sha256_of(path: Path) -> tuple[str, int]:
 
 
 class _StagingSink(Sink):
-    """Parsed rows straight into staged Parquet files, plus the keys for the duplicate check."""
+    """Parsed rows straight into staged Parquet files (checked for duplicate keys once written)."""
 
-    def __init__(self, staging: Path, keys: tuple[str, ...], file_id: int) -> None:
+    def __init__(self, staging: Path, file_id: int) -> None:
         lineage = {"file_id": pa.scalar(file_id, pa.int64())}
         self.interval_file = StagedParquet(staging / "interval.parquet", lineage)
         self.points_file = StagedParquet(staging / "points.parquet", lineage)
-        self.keys = KeyCounter(keys)
 
     def interval(self, table: pa.Table) -> None:
-        self.keys.interval(table)
         self.interval_file.add(table)
 
     def points(self, table: pa.Table) -> None:
@@ -136,14 +134,14 @@ def prepare_file(
     if area_code is None:
         prep.errors.append("the area of the file is unknown: pass --area or put it under a folder named 01..10")
         return prep
-    sink = _StagingSink(staging, interval_key(name.kind.bp_id), prep.file_id)
+    sink = _StagingSink(staging, prep.file_id)
     outcome = parse_bp_file(p, name, area_code=area_code, sink=sink)
-    if outcome.ok:
-        dups = sink.keys.duplicates()
-        if dups:
-            outcome.errors.append(duplicate_problem(dups))
     interval = sink.interval_file.close()
     points = sink.points_file.close()
+    if outcome.ok:
+        dups = find_duplicates(interval, interval_key(name.kind.bp_id))
+        if dups:
+            outcome.errors.append(duplicate_problem(dups))
     facts = outcome.facts
     prep.target_month = facts.target_month
     prep.facts = {

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from takuso.paths import WarehouseLayout
 
-ROW_GROUP_ROWS = 1 << 20  # big row groups: one dictionary of supply point ids per million values
+ROW_GROUP_ROWS = 1 << 18  # big row groups (one dictionary of point ids per 256 Ki values), bounded memory
 PARQUET_OPTIONS = {
     "compression": "zstd",
     "compression_level": 6,

@@ -1,15 +1,17 @@
 """Validate one BP file without loading it: name, encoding, XSD, values, duplicate keys.
 
-Used by ``takuso validate`` and by the ingest step (which keeps the rows instead of counting them).
+Used by ``takuso validate``; the ingest step does the same with the rows it stages
+(:func:`find_duplicates` on its staged Parquet).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import tempfile
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
@@ -23,27 +25,43 @@ def interval_key(kind_bp_id: str) -> tuple[str, ...]:
     return ("supply_point_id", "split_code", "usage_date", "slot")
 
 
-@dataclass
-class KeyCounter(Sink):
-    """A sink that keeps only the key columns, to find duplicate keys after the parse.
+class KeySpool(Sink):
+    """A sink that spools only the key columns to a Parquet file, for :func:`find_duplicates`."""
 
-    The key columns of a file are small next to the file (a few bytes per value, dictionary-encoded ids),
-    so they can be held; the values themselves are not.
-    """
-
-    keys: tuple[str, ...]
-    parts: list[pa.Table] = field(default_factory=list)
+    def __init__(self, path: Path, keys: tuple[str, ...]) -> None:
+        self.path, self.keys = path, keys
+        self._writer: pq.ParquetWriter | None = None
 
     def interval(self, table: pa.Table) -> None:
-        self.parts.append(table.select(list(self.keys)))
+        keys = table.select(list(self.keys))
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, keys.schema, compression="zstd")
+        self._writer.write_table(keys)
 
-    def duplicates(self, limit: int = 5) -> list[dict]:
-        if not self.parts:
-            return []
-        table = pa.concat_tables(self.parts)
-        counts = table.group_by(list(self.keys)).aggregate([([], "count_all")])
-        dup = counts.filter(pc.greater(counts["count_all"], 1))
-        return dup.slice(0, limit).to_pylist()
+    def close(self) -> Path | None:
+        if self._writer is None:
+            return None
+        self._writer.close()
+        return self.path
+
+
+def find_duplicates(parquet: Path | None, keys: tuple[str, ...], limit: int = 5) -> list[dict]:
+    """Keys that occur more than once in ``parquet`` (R4). DuckDB spills to disk, so memory stays bounded
+    however many values the file holds."""
+    if parquet is None or not parquet.exists():
+        return []
+    cols = ", ".join(keys)
+    with duckdb.connect() as con:
+        con.execute(f"SET memory_limit = '{DUPLICATE_CHECK_MEMORY}'")
+        con.execute("SET threads = 1")
+        rows = con.execute(
+            f"SELECT {cols}, count(*) AS n FROM read_parquet(?) GROUP BY ALL HAVING count(*) > 1 LIMIT {limit}",
+            [str(parquet)],
+        ).fetchall()
+    return [dict(zip((*keys, "count_all"), r, strict=True)) for r in rows]
+
+
+DUPLICATE_CHECK_MEMORY = "64MB"
 
 
 def duplicate_problem(rows: list[dict]) -> Problem:
@@ -57,10 +75,13 @@ def validate_bp_file(path: Path, area_code: str | None = None) -> ParseOutcome |
         name = parse_bp_filename(path.name)
     except FileNameError as exc:
         return Problem("BP001", str(exc))
-    counter = KeyCounter(interval_key(name.kind.bp_id))
-    outcome = parse_bp_file(path, name, area_code=area_code, sink=counter)
-    if outcome.ok:
-        dups = counter.duplicates()
-        if dups:
-            outcome.errors.append(duplicate_problem(dups))
+    keys = interval_key(name.kind.bp_id)
+    with tempfile.TemporaryDirectory(prefix="takuso-validate-") as tmp:
+        spool = KeySpool(Path(tmp) / "keys.parquet", keys)
+        outcome = parse_bp_file(path, name, area_code=area_code, sink=spool)
+        spooled = spool.close()
+        if outcome.ok:
+            dups = find_duplicates(spooled, keys)
+            if dups:
+                outcome.errors.append(duplicate_problem(dups))
     return outcome
