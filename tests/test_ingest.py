@@ -248,3 +248,59 @@ def test_generated_documents_parse_back_to_the_generated_values(
     got = {(r["supply_point_id"], r["slot"]): r["kwh"] for r in sink.rows}
     want = {(p.id, s + 1): v for p, row in zip(points, grid, strict=True) for s, v in enumerate(row)}
     assert got == want
+
+
+def test_a_file_split_over_cores_loads_exactly_what_it_loads_in_one_piece(
+    area03: tuple[Path, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warehouse.ingest as ingest_module
+
+    files = [f for f in sorted(area03[0].glob("*.zip")) if f.name.startswith(("W41120", "W51220"))][:4]
+    whole = WarehouseLayout(tmp_path / "whole")
+    ingest(sources_for(files, "03", "default"), whole, workers=1)
+    monkeypatch.setattr(ingest_module, "PART_BYTES", 2_000)  # every file in several parts
+    monkeypatch.setattr(ingest_module, "PART_BLOCK", 1)
+    split = WarehouseLayout(tmp_path / "split")
+    jobs: list[tuple] = []
+
+    def in_process(fn, batch):  # type: ignore[no-untyped-def]
+        jobs.extend(batch)
+        return [fn(*job) for job in batch]
+
+    report = ingest(sources_for(files, "03", "default"), split, workers=2, mapper=in_process)
+    assert report.count("loaded") == len(files) and len(jobs) > len(files)
+    assert any(p.name.count("-") for p in (split.datasets / "interval_preliminary").rglob("*.parquet"))
+    assert data_snapshot(split) == data_snapshot(whole)
+
+
+def test_a_bad_part_makes_the_whole_file_validated_in_one_piece(
+    area03: tuple[Path, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warehouse.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "PART_BYTES", 2_000)
+    src = sorted(area03[0].glob("W41120*.zip"))[3]
+    bad = write_xml(tmp_path / "in", src.name, xml_of(src).replace(b"<JP06219>48</JP06219>", b"<JP06219>49</JP06219>"))
+    layout = WarehouseLayout(tmp_path / "wh")
+    report = ingest(sources_for([bad], "03", "default"), layout, workers=2, mapper=lambda fn, b: [fn(*j) for j in b])
+    assert report.files[0].status == "rejected"
+    # the line number is the file's own, not the part's: the whole file was validated again
+    assert f"{bad.name}:290" in report.files[0].message or "line" not in report.files[0].message
+    assert "slot (JP06219) value '49'" in report.files[0].message
+
+
+def test_an_internal_error_rejects_only_that_file(area03: tuple[Path, Scenario], tmp_path: Path, monkeypatch) -> None:
+    import warehouse.ingest as ingest_module
+
+    files = sorted(area03[0].glob("W41120*.zip"))[:2]
+    real = ingest_module._prepare
+
+    def flaky(path, *args):  # type: ignore[no-untyped-def]
+        if path.endswith(files[0].name):
+            raise RuntimeError("simulated bug")
+        return real(path, *args)
+
+    monkeypatch.setattr(ingest_module, "_prepare", flaky)
+    report = ingest(sources_for(files, "03", "default"), WarehouseLayout(tmp_path / "wh"), workers=1)
+    assert [f.status for f in report.files] == ["rejected", "loaded"]
+    assert "BP099" in report.files[0].message and "simulated bug" in report.files[0].message

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import uuid
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import pyarrow as pa
 
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
+from parsers.bp_xml.source import Part
 from parsers.bp_xml.validate import duplicate_problem, find_duplicates, interval_key
 from takuso.inputs import area_of, is_csv
 from takuso.paths import WarehouseLayout
@@ -63,7 +65,7 @@ class Prepared:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rows: int = 0
-    staged: dict[str, str] = field(default_factory=dict)  # dataset folder (with partitions) -> staged file
+    staged: list[tuple[str, str]] = field(default_factory=list)  # (dataset folder with partitions, staged file)
     facts: dict = field(default_factory=dict)
 
     @property
@@ -112,14 +114,44 @@ def _bp_targets(prep: Prepared, outcome: ParseOutcome) -> tuple[str | None, str 
 
 
 def prepare_file(
-    path: str, area_code: str | None, account: str, staging_root: str, sha: str | None = None, size: int = 0
+    path: str,
+    area_code: str | None,
+    account: str,
+    staging_root: str,
+    sha: str | None = None,
+    size: int = 0,
+    part: Part | None = None,
 ) -> Prepared:
-    """Validate and parse one file into staged Parquet (runs in a worker process)."""
+    """Validate and parse one file (or one ``part`` of it) into staged Parquet (runs in a worker process).
+
+    A part's duplicate keys are checked when its parts are merged (:func:`merge_parts`). An unexpected
+    error (a bug) rejects this file with the error as its reason instead of stopping the whole batch.
+    """
+    try:
+        return _prepare(path, area_code, account, staging_root, sha, size, part)
+    except Exception as exc:  # one bad file must never take the batch down
+        p = Path(path)
+        sha = sha or sha256_of(p)[0]
+        prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
+        prep.errors.append(f"BP099 internal error reading the file ({type(exc).__name__}: {exc}); please report it")
+        shutil.rmtree(Path(staging_root) / str(prep.file_id), ignore_errors=True)
+        return prep
+
+
+def _prepare(
+    path: str,
+    area_code: str | None,
+    account: str,
+    staging_root: str,
+    sha: str | None = None,
+    size: int = 0,
+    part: Part | None = None,
+) -> Prepared:
     p = Path(path)
     if sha is None:
         sha, size = sha256_of(p)
     prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
-    staging = Path(staging_root) / str(prep.file_id)
+    staging = Path(staging_root) / str(prep.file_id) / (f"part{part.index}" if part else "whole")
     shutil.rmtree(staging, ignore_errors=True)
     if is_csv(p):
         return _prepare_csv(prep, p, staging)
@@ -135,10 +167,10 @@ def prepare_file(
         prep.errors.append("the area of the file is unknown: pass --area or put it under a folder named 01..10")
         return prep
     sink = _StagingSink(staging, prep.file_id)
-    outcome = parse_bp_file(p, name, area_code=area_code, sink=sink)
+    outcome = parse_bp_file(p, name, area_code=area_code, sink=sink, part=part)
     interval = sink.interval_file.close()
     points = sink.points_file.close()
-    if outcome.ok:
+    if outcome.ok and part is None:
         dups = find_duplicates(interval, interval_key(name.kind.bp_id))
         if dups:
             outcome.errors.append(duplicate_problem(dups))
@@ -158,9 +190,9 @@ def prepare_file(
     if prep.ok:
         interval_target, points_target = _bp_targets(prep, outcome)
         if interval and interval_target:
-            prep.staged[interval_target] = str(interval)
+            prep.staged.append((interval_target, str(interval)))
         if points and points_target:
-            prep.staged[points_target] = str(points)
+            prep.staged.append((points_target, str(points)))
     else:
         shutil.rmtree(staging, ignore_errors=True)
     return prep
@@ -192,8 +224,84 @@ def _prepare_csv(prep: Prepared, path: Path, staging: Path) -> Prepared:
 
             written = staging / "form.parquet"
             pq.write_table(table.append_column("file_id", pa.array([], pa.int64())), written)
-        prep.staged[target] = str(written)
+        prep.staged.append((target, str(written)))
     return prep
+
+
+# ------------------------------------------------------------------------------------ one file, many cores
+
+PART_BYTES = 48 << 20  # split files bigger than this (uncompressed) into parts parsed side by side
+PART_BLOCK = 8  # top-level records per block; blocks are dealt to the parts in turn
+
+
+def uncompressed_size(path: Path) -> int:
+    """Bytes of XML (or CSV) in a file: the ZIP entry's declared size, else the file's size."""
+    try:
+        if _zip_magic(path):
+            with zipfile.ZipFile(path) as zf:
+                infos = zf.infolist()
+                return infos[0].file_size if len(infos) == 1 else 0
+        return path.stat().st_size
+    except (OSError, zipfile.BadZipFile):
+        return 0
+
+
+def plan_parts(path: Path, workers: int) -> list[Part | None]:
+    """How to split a big BP file over ``workers`` cores (``[None]``: in one piece)."""
+    if workers <= 1 or is_csv(path):
+        return [None]
+    count = min(2 * workers, uncompressed_size(path) // PART_BYTES)
+    if count < 2:
+        return [None]
+    per_day = path.name.startswith("W4") and path.name[5:7] == "20"  # 48 slot records: deal them one by one
+    block = 1 if per_day else PART_BLOCK
+    return [Part(i, count, block) for i in range(count)]
+
+
+def _zip_magic(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"PK\x03\x04"
+
+
+def merge_parts(parts: list[Prepared], redo: Callable[[], Prepared]) -> Prepared:
+    """One file's parts as one result. Any problem in a part, or a key in two parts, and the whole file is
+    validated in one piece instead (``redo``), so what is reported and loaded is exactly that."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    if not all(p.ok for p in parts):
+        _discard(parts)
+        return redo()
+    if first.bp_id:
+        intervals = [Path(f) for p in parts for t, f in p.staged if t.startswith("interval")]
+        if find_duplicates(intervals, interval_key(first.bp_id)):
+            _discard(parts)
+            return redo()
+    merged = first
+    merged.rows = sum(p.rows for p in parts)
+    merged.warnings = list(dict.fromkeys(w for p in parts for w in p.warnings))
+    merged.staged = [item for p in parts for item in p.staged]
+    return merged
+
+
+def _discard(parts: list[Prepared]) -> None:
+    for p in parts:
+        for _, f in p.staged:
+            Path(f).unlink(missing_ok=True)
+        p.staged.clear()
+
+
+def _published_names(prep: Prepared) -> list[tuple[str, tuple[str, str]]]:
+    """(dataset folder, (file name, staged file)): ``<file_id>.parquet``, or ``<file_id>-<n>.parquet`` per part."""
+    per_target: dict[str, list[str]] = {}
+    for target, staged in prep.staged:
+        per_target.setdefault(target, []).append(staged)
+    out = []
+    for target, files in per_target.items():
+        for n, staged in enumerate(files):
+            name = f"{prep.file_id}.parquet" if len(files) == 1 else f"{prep.file_id}-{n}.parquet"
+            out.append((target, (name, staged)))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- the run
@@ -372,24 +480,34 @@ def ingest(
             continue
         seen_this_run.add(fid)
         todo.append((src, sha, size))
-    if sum(size for _, _, size in todo) < (4 << 20):
+    if mapper is None and sum(uncompressed_size(s.path) for s, _, _ in todo) < (16 << 20):
         workers = 1  # starting worker processes costs more than parsing a few small files
-    jobs = [(str(s.path), s.area_code, s.account, str(staging_root), sha, size) for s, sha, size in todo]
-    prepared = mapper(prepare_file, jobs) if mapper else _pool_map(prepare_file, jobs, workers)
-    for (src, _, _), prep in zip(todo, prepared, strict=True):
+    plans = [plan_parts(s.path, workers) for s, _, _ in todo]
+    jobs = [
+        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, part)
+        for (s, sha, size), parts in zip(todo, plans, strict=True)
+        for part in parts
+    ]
+    prepared = iter(mapper(prepare_file, jobs) if mapper else _pool_map(prepare_file, jobs, workers))
+
+    def whole(src: Source, sha: str, size: int) -> Callable[[], Prepared]:
+        return lambda: prepare_file(str(src.path), src.area_code, src.account, str(staging_root), sha, size)
+
+    for (src, sha, size), parts in zip(todo, plans, strict=True):
+        prep = merge_parts([next(prepared) for _ in parts], whole(src, sha, size))
         now = datetime.now(UTC).replace(tzinfo=None)
         key = (prep.area_code, prep.account, prep.file_name)
         if key in by_name and by_name[key] != prep.sha256:
             prep.errors.insert(
                 0, f"{prep.file_name} was already loaded with other content; a TSO must issue a new revision"
             )
-            for staged in prep.staged.values():
+            for _, staged in prep.staged:
                 Path(staged).unlink(missing_ok=True)
             prep.staged.clear()
         raw_path = _land_raw(layout, src, prep)
         if prep.ok:
-            for target, staged in prep.staged.items():
-                publish(Path(staged), layout.datasets / target / f"{prep.file_id}.parquet")
+            for target, name in _published_names(prep):
+                publish(Path(name[1]), layout.datasets / target / name[0])
             status, message = "loaded", ""
         else:
             message = "\n".join(prep.errors)

@@ -27,7 +27,7 @@ from parsers.bp_xml.filename import BPFileName
 from parsers.bp_xml.locate import locate_schema_errors
 from parsers.bp_xml.problems import Problem, RejectedFile
 from parsers.bp_xml.schema import compiled_schema, element_columns
-from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, open_xml
+from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, Part, open_xml
 from takuso.areas import tso_company_code
 from takuso.kinds import MESSAGE_KINDS, MessageKind
 
@@ -331,15 +331,19 @@ def parse_bp_file(
     limits: Limits = DEFAULT_LIMITS,
     force_encoding: str | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    part: Part | None = None,
 ) -> ParseOutcome:
     """Validate and parse one BP file (ZIP or XML) in one streaming pass.
+
+    With ``part``, only that part of the file's top-level records is parsed (a file split over cores);
+    the caller combines the parts and, if any part fails, validates the whole file in one piece.
 
     ``name`` is the parsed file name (it decides the kind and the XSD). Rows go to ``sink``; when the
     outcome has errors, the caller must discard them (a rejected file loads nothing).
     """
     sink = sink or Sink()
     try:
-        with open_xml(path, limits, force_encoding) as xml:
+        with open_xml(path, limits, force_encoding, part) as xml:
             state = _Parse(path, name, area_code, sink, xml.namespace)
             facts = state.outcome.facts
             facts.xml_encoding, facts.xml_namespace, facts.entry_name = (

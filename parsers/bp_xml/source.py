@@ -223,9 +223,15 @@ def _check_prolog(head: bytes) -> str | None:
 
 
 @contextmanager
-def open_xml(path: Path, limits: Limits = DEFAULT_LIMITS, force_encoding: str | None = None) -> Iterator[XmlStream]:
+def open_xml(
+    path: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    force_encoding: str | None = None,
+    part: Part | None = None,
+) -> Iterator[XmlStream]:
     """Open ``path`` and yield its XML document as UTF-8 chunks (see the module docstring).
 
+    With ``part``, only that part's top-level records are passed on (:func:`select_records`).
     Raises :class:`RejectedFile` with a BP0xx problem for anything refused before parsing.
     """
     with open_raw(path, limits) as (entry, raw):
@@ -245,4 +251,80 @@ def open_xml(path: Path, limits: Limits = DEFAULT_LIMITS, force_encoding: str | 
             head = next(chunks, b"")
             chunks = _prepend(head, chunks)
         namespace = _check_prolog(head)
+        if part is not None:
+            chunks = select_records(chunks, part)
         yield XmlStream(entry_name=entry, declared_encoding=label, namespace=namespace, chunks=chunks)
+
+
+@dataclass(frozen=True)
+class Part:
+    """Part ``index`` of ``count`` of a file: the top-level records (``JPMR00010``) of blocks
+    ``index``, ``index + count``, … of ``block`` records each."""
+
+    index: int
+    count: int
+    block: int = 1
+
+    def takes(self, record: int) -> bool:
+        return (record // self.block) % self.count == self.index
+
+
+_RECORD = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?JPMR00010[\s>/]")
+_RECORD_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?JPMR00010\s*>")
+_CONTAINER_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?JPM00010\s*>")
+
+
+def select_records(chunks: Iterator[bytes], part: Part) -> Iterator[bytes]:
+    """Pass the envelope and only ``part``'s top-level records: a complete document of their own.
+
+    Every BP kind keeps its outer repeated record in ``JPM00010/JPMR00010`` (slots of a per-day file,
+    points of the others), and the XSD allows any number of them, so a part is valid exactly when its
+    records are. This is a fast textual split to parse one big file on several cores; a split fooled by
+    odd markup (a comment or CDATA holding such a tag) cuts a construct in two and the part is not
+    well-formed, and the caller then validates the whole file in one piece, which is authoritative.
+    """
+    buf = b""
+    state = "prolog"  # prolog -> between -> inside -> between ... -> epilogue
+    record, taking = -1, False
+    tail = 64  # a tag may straddle two chunks: keep this much back until the next one
+    for chunk in chunks:
+        buf += chunk
+        out: list[bytes] = []
+        while buf:
+            if state == "prolog" or state == "between":
+                start = _RECORD.search(buf)
+                end = _CONTAINER_END.search(buf) if state == "between" else None
+                if end is not None and (start is None or end.start() < start.start()):
+                    state = "epilogue"
+                    continue
+                if start is None:
+                    keep = max(len(buf) - tail, 0)
+                    if state == "prolog":
+                        out.append(buf[:keep])
+                    buf = buf[keep:]
+                    break
+                if state == "prolog":
+                    out.append(buf[: start.start()])
+                buf = buf[start.start() :]
+                record += 1
+                taking = part.takes(record)
+                state = "inside"
+            elif state == "inside":
+                close = _RECORD_END.search(buf)
+                if close is None:  # the record goes on in the next chunk: pass or drop what is here
+                    keep = max(len(buf) - tail, 0)
+                    if taking:
+                        out.append(buf[:keep])
+                    buf = buf[keep:]
+                    break
+                if taking:
+                    out.append(buf[: close.end()])
+                buf = buf[close.end() :]
+                state = "between"
+            else:
+                out.append(buf)
+                buf = b""
+        if out:
+            yield b"".join(out)
+    if buf:
+        yield buf

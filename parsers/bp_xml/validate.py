@@ -45,10 +45,11 @@ class KeySpool(Sink):
         return self.path
 
 
-def find_duplicates(parquet: Path | None, keys: tuple[str, ...], limit: int = 5) -> list[dict]:
-    """Keys that occur more than once in ``parquet`` (R4). DuckDB spills to disk, so memory stays bounded
-    however many values the file holds."""
-    if parquet is None or not parquet.exists():
+def find_duplicates(parquet: Path | list[Path] | None, keys: tuple[str, ...], limit: int = 5) -> list[dict]:
+    """Keys that occur more than once in ``parquet`` (one file, or the parts of one) (R4). DuckDB spills to
+    disk, so memory stays bounded however many values the file holds."""
+    files = [str(p) for p in (parquet if isinstance(parquet, list) else [parquet]) if p is not None and p.exists()]
+    if not files:
         return []
     cols = ", ".join(keys)
     with duckdb.connect() as con:
@@ -56,7 +57,7 @@ def find_duplicates(parquet: Path | None, keys: tuple[str, ...], limit: int = 5)
         con.execute("SET threads = 1")
         rows = con.execute(
             f"SELECT {cols}, count(*) AS n FROM read_parquet(?) GROUP BY ALL HAVING count(*) > 1 LIMIT {limit}",
-            [str(parquet)],
+            [files],
         ).fetchall()
     return [dict(zip((*keys, "count_all"), r, strict=True)) for r in rows]
 
