@@ -250,7 +250,7 @@ def plan_parts(path: Path, workers: int) -> list[Part | None]:
     """How to split a big BP file over ``workers`` cores (``[None]``: in one piece)."""
     if workers <= 1 or is_csv(path):
         return [None]
-    count = min(2 * workers, uncompressed_size(path) // PART_BYTES)
+    count = min(workers, uncompressed_size(path) // PART_BYTES)
     if count < 2:
         return [None]
     per_day = path.name.startswith("W4") and path.name[5:7] == "20"  # 48 slot records: deal them one by one

@@ -42,6 +42,7 @@ W5_ROW = RowSpec(
 W4_BATCH = 20_000  # point records per batch (per-day and current-day files)
 W5_BATCH = 50  # point records per batch (each holds about a month of slots)
 MAX_REPORTED = 200
+FLUSH_BYTES = 4 << 20  # look for a full batch of finished records after this much input
 
 # Point-record columns of W5 files (monthly_usage, meter_exchanges, adhoc_readings), in output order.
 POINT_COLUMNS = (
@@ -394,10 +395,12 @@ def _run(state: _Parse, chunks, on_bytes: Callable[[int], None] | None) -> None:
     container: etree._Element | None = None
     failed: etree.XMLSyntaxError | None = None
     closing = False  # truncation shows only at close(); an error raised while feeding is not one
+    unflushed = 0  # bytes fed since the last look at the container (len() of an element walks its children)
     try:
         for chunk in chunks:
             if on_bytes:
                 on_bytes(len(chunk))
+            unflushed += len(chunk)
             parser.feed(chunk)
             for event, el in parser.read_events():
                 tag = el.tag
@@ -426,7 +429,8 @@ def _run(state: _Parse, chunks, on_bytes: Callable[[int], None] | None) -> None:
                     root_closed = True
                 elif tag == mgh_tag:
                     state.outcome.facts.jpc = {_local(c.tag).lower(): (c.text or "") for c in el}
-            if container is not None:
+            if container is not None and unflushed >= FLUSH_BYTES:
+                unflushed = 0
                 slot_record = container.getparent() if kind.family == "energy_daily" else None
                 state.flush(container, final=False, slot_record=slot_record)
         closing = True

@@ -269,9 +269,29 @@ class Part:
         return (record // self.block) % self.count == self.index
 
 
-_RECORD = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?JPMR00010[\s>/]")
-_RECORD_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?JPMR00010\s*>")
-_CONTAINER_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?JPM00010\s*>")
+_RECORD_NAME = b"JPMR00010"
+_CONTAINER_NAME = b"JPM00010"
+_PREFIX = re.compile(rb"[A-Za-z_][\w.-]*:")
+
+
+def _tag(buf: bytes, name: bytes, pos: int) -> tuple[int, int, bool] | None:
+    """The next start or end tag of element ``name`` (any prefix) at or after ``pos``:
+    (index of its '<', index after the name, is an end tag). ``bytes.find`` keeps this fast on big files."""
+    while True:
+        hit = buf.find(name, pos)
+        if hit < 0:
+            return None
+        lt = buf.rfind(b"<", max(0, hit - 64), hit)
+        after = hit + len(name)
+        if lt >= 0 and after < len(buf) and buf[after : after + 1] in (b">", b" ", b"\t", b"\r", b"\n", b"/"):
+            between = buf[lt + 1 : hit]
+            close = between.startswith(b"/")
+            between = between[1:] if close else between
+            if not between or _PREFIX.fullmatch(between):
+                return lt, after, close
+        if after >= len(buf):
+            return None
+        pos = after
 
 
 def select_records(chunks: Iterator[bytes], part: Part) -> Iterator[bytes]:
@@ -286,15 +306,17 @@ def select_records(chunks: Iterator[bytes], part: Part) -> Iterator[bytes]:
     buf = b""
     state = "prolog"  # prolog -> between -> inside -> between ... -> epilogue
     record, taking = -1, False
-    tail = 64  # a tag may straddle two chunks: keep this much back until the next one
+    tail = 128  # a tag may straddle two chunks: keep this much back until the next one
     for chunk in chunks:
         buf += chunk
         out: list[bytes] = []
         while buf:
-            if state == "prolog" or state == "between":
-                start = _RECORD.search(buf)
-                end = _CONTAINER_END.search(buf) if state == "between" else None
-                if end is not None and (start is None or end.start() < start.start()):
+            if state in ("prolog", "between"):
+                start = _tag(buf, _RECORD_NAME, 0)
+                while start is not None and start[2]:  # an end tag here would be odd markup; look further
+                    start = _tag(buf, _RECORD_NAME, start[1])
+                end = _tag(buf, _CONTAINER_NAME, 0) if state == "between" else None
+                if end is not None and end[2] and (start is None or end[0] < start[0]):
                     state = "epilogue"
                     continue
                 if start is None:
@@ -304,22 +326,25 @@ def select_records(chunks: Iterator[bytes], part: Part) -> Iterator[bytes]:
                     buf = buf[keep:]
                     break
                 if state == "prolog":
-                    out.append(buf[: start.start()])
-                buf = buf[start.start() :]
+                    out.append(buf[: start[0]])
+                buf = buf[start[0] :]
                 record += 1
                 taking = part.takes(record)
                 state = "inside"
             elif state == "inside":
-                close = _RECORD_END.search(buf)
-                if close is None:  # the record goes on in the next chunk: pass or drop what is here
+                close = _tag(buf, _RECORD_NAME, 1)
+                while close is not None and not close[2]:
+                    close = _tag(buf, _RECORD_NAME, close[1])
+                gt = buf.find(b">", close[1]) if close is not None else -1
+                if close is None or gt < 0:  # the record goes on in the next chunk: pass or drop what is here
                     keep = max(len(buf) - tail, 0)
                     if taking:
                         out.append(buf[:keep])
                     buf = buf[keep:]
                     break
                 if taking:
-                    out.append(buf[: close.end()])
-                buf = buf[close.end() :]
+                    out.append(buf[: gt + 1])
+                buf = buf[gt + 1 :]
                 state = "between"
             else:
                 out.append(buf)
