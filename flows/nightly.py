@@ -24,6 +24,7 @@ from flows.limits import ensure_tag_limits, tso_tag
 from flows.plan import RunPlan, plan_run
 from flows.report import print_summary, summary_markdown
 from flows.scale import dask_task_runner
+from parsers.bp_xml.source import Part
 from takuso.config import Config, ConfigError, TsoConfig
 from takuso.paths import WarehouseLayout
 from tso.client import Failure, TsoResult
@@ -69,9 +70,11 @@ def pull_task(tso: TsoConfig, warehouse: Path, loopback_only: bool) -> TsoResult
 
 
 @task(name="prepare-file", cache_policy=NO_CACHE)
-def prepare_task(path: str, area_code: str | None, account: str, staging_root: str, sha: str | None, size: int):
-    """Hash, validate and parse one file into staged Parquet (runs on the ingest subflow's task runner)."""
-    return prepare_file(path, area_code, account, staging_root, sha, size)
+def prepare_task(
+    path: str, area_code: str | None, account: str, staging_root: str, sha: str | None, size: int, part: Part | None
+):
+    """Validate and parse one file (or one part of a big one) into staged Parquet, on the task runner."""
+    return prepare_file(path, area_code, account, staging_root, sha, size, part)
 
 
 def _task_runner_mapper(fn: Callable, jobs: list[tuple]) -> Iterable:
