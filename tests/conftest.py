@@ -15,7 +15,7 @@ SAMPLE_MONTH = date(2024, 4, 1)
 
 @pytest.fixture(scope="session")
 def sample_bp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """BP files for areas 03 (UTF-8, default namespace) and 08 (Shift_JIS, padded slots? no) etc."""
+    """BP files of four areas that differ in encoding, namespace, slot padding and element order."""
     root = tmp_path_factory.mktemp("sample_bp")
     for area in ("01", "03", "05", "06"):
         write_area(root / area, area, SAMPLE_MONTH, seed=1, low_points=3, high_points=1)

@@ -19,7 +19,7 @@ import duckdb
 
 from takuso.paths import WarehouseLayout
 from warehouse.store import committed_ledgers
-from warehouse.views import DATASETS, RECONCILIATION_COMMENTS, VIEWS, Dataset
+from warehouse.views import COLUMN_COMMENTS, DATASETS, RECONCILIATION_COMMENTS, VIEWS, Dataset
 
 # Partition values stay text ('03', not 3); files written at different times may differ in columns.
 _READ_OPTIONS = "hive_partitioning = true, hive_types_autocast = false, union_by_name = true"
@@ -58,14 +58,24 @@ def build_catalog(layout: WarehouseLayout, tolerance_kwh: Decimal | None = None)
         for view in VIEWS:
             con.execute(f"CREATE VIEW {view.name} AS {view.sql}")
             con.execute(f"COMMENT ON VIEW {view.name} IS {_quote(view.comment)}")
-            for column, comment in view.columns.items():
-                con.execute(f"COMMENT ON COLUMN {view.name}.{column} IS {_quote(comment)}")
         _create_reconciliation(con, tolerance_kwh)
+        _comment_columns(con, [v.name for v in VIEWS] + list(RECONCILIATION_COMMENTS))
         con.execute("CHECKPOINT")
     finally:
         con.close()
     os.replace(tmp, layout.duckdb_file)
     return layout.duckdb_file
+
+
+def _comment_columns(con: duckdb.DuckDBPyConnection, views: list[str]) -> None:
+    """Every column of the public views gets its comment (Japanese and English) from one dictionary."""
+    for view in views:
+        for (column,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [view]
+        ).fetchall():
+            comment = COLUMN_COMMENTS.get(column)
+            if comment:
+                con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {_quote(comment)}')
 
 
 def _create_reconciliation(con: duckdb.DuckDBPyConnection, tolerance_kwh: Decimal | None) -> None:

@@ -1,0 +1,51 @@
+"""The public contract (warehouse-contract.md): every view and column exists, quantities are DECIMAL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sample_data.bp import write_area
+from takuso.paths import WarehouseLayout
+from tests.conftest import SAMPLE_MONTH
+from warehouse.ingest import ingest, sources_for
+
+CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_contract.py"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> WarehouseLayout:
+    root = tmp_path_factory.mktemp("contract")
+    write_area(root / "in" / "05", "05", SAMPLE_MONTH, seed=3, low_points=2, high_points=1)
+    layout = WarehouseLayout(root / "wh")
+    files = sorted((root / "in" / "05").glob("*.zip"))
+    csv = sorted((Path(__file__).resolve().parents[1] / "sample_data" / "small" / "csv" / "05").glob("*.csv"))
+    ingest(sources_for(files + csv, None, "default"), layout, workers=1)
+    return layout
+
+
+@pytest.mark.skipif(not CHECKER.exists(), reason="shared/tools/check_contract.py is not beside the checkout")
+def test_the_shared_contract_checker_passes(warehouse: WarehouseLayout) -> None:
+    result = subprocess.run([sys.executable, str(CHECKER), str(warehouse.root)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "11/11 views conform" in result.stdout
+
+
+def test_every_view_and_column_has_a_comment(warehouse: WarehouseLayout) -> None:
+    with duckdb.connect(str(warehouse.duckdb_file), read_only=True) as con:
+        views = con.execute(
+            "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"
+            " AND view_name NOT LIKE 'ds\\_%' ESCAPE '\\' AND view_name NOT LIKE 'reconcile\\_%' ESCAPE '\\'"
+        ).fetchall()
+        missing = [v for v, c in views if not c]
+        assert not missing, f"views without a comment: {missing}"
+        for view, _ in views:
+            cols = con.execute(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ?", [view]
+            ).fetchall()
+            bare = [c for c, comment in cols if not comment]
+            assert not bare, f"{view}: columns without a comment: {bare}"
