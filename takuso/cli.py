@@ -57,7 +57,10 @@ def validate(
 def ingest(
     paths: PathsArg,
     warehouse: WarehouseOpt = None,
-    area: Annotated[str | None, typer.Option(help="Area code 01..10; default: from the path or the ids.")] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(help="Area code 01..10; default: a folder 01..10 on the path, or a CSV named *_<area>_<YYYYMM>."),
+    ] = None,
     account: Annotated[str, typer.Option(help="Download account (retailer certificate) of the files.")] = "default",
     workers: Annotated[int, typer.Option(help="Parallel parser processes (default: number of cores).")] = 0,
     wait: Annotated[
