@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from parsers.bp_xml.engine import parse_bp_file
 from parsers.bp_xml.filename import FileNameError, bp_filename, parse_bp_filename
 from parsers.bp_xml.problems import Problem
+from parsers.bp_xml.source import Limits
 from parsers.bp_xml.validate import validate_bp_file
 from takuso.commands.validate import run_validate
 from takuso.kinds import KINDS_BY_NAME, MESSAGE_KINDS
@@ -204,3 +206,15 @@ def test_validate_command_exit_status(sample_bp: Path, tmp_path: Path) -> None:
     assert run_validate([sample_bp / "01"]) == 0
     bad = mutate(sample_bp, tmp_path, b"<JP06219>48</JP06219>", b"<JP06219>49</JP06219>")
     assert run_validate([sample_bp / "01" / DAILY_LOW, bad]) == 1
+
+
+def test_records_before_the_target_date_are_refused_not_loaded_with_null_dates(sample_bp: Path, tmp_path: Path) -> None:
+    name = "W41110202404300000000000.zip"  # current-day: the records are one group, the date is in JPTRM
+    data = xml_of(sample_bp / "01" / name)
+    date_el = re.search(rb"<JP06116>\d{8}</JP06116>", data).group(0)  # type: ignore[union-attr]
+    padding = b"<JP06114>" + b"x" * 250 + b"</JP06114><JP06115>" + b"y" * 250 + b"</JP06115>"
+    moved = data.replace(date_el, b"", 1).replace(b"</JPM00010>", b"</JPM00010>" + padding + date_el, 1)
+    path = write_xml(tmp_path, name, moved)
+    # small chunks, as in a big file: the records end before the parser has seen the date
+    outcome = parse_bp_file(path, parse_bp_filename(name), area_code="01", limits=Limits(chunk_size=128))
+    assert [e.rule for e in outcome.errors] == ["BP014"]

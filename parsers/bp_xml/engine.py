@@ -207,8 +207,11 @@ class _Parse:
             return
         if self.extracting and not self.context_ready():
             self.read_header()
-            if not self.context_ready() and not final:
-                return
+            if not self.context_ready():
+                if not final:
+                    return
+                # the records end before the header says their date or slot: refuse rather than load NULLs
+                self.error("BP014", "the records come before JP06116 (target date) or JP06219 (slot) in JPTRM")
         if self.extracting:
             try:
                 self._extract(container, done, slot_record)

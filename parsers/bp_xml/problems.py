@@ -47,6 +47,7 @@ RULES: dict[str, str] = {
     "BP012": "value does not fit DECIMAL(18,6) or is not a number (R5)",
     "BP013": "root element is not SBD-MSG",
     "BP099": "internal error while reading the file (a bug: the file is rejected, the batch goes on)",
+    "BP014": "the records come before the header element that dates them (not supported)",
     "BP020": "target date differs from the file name (R10, warning)",
     "BP021": "supply point prefix differs from the file's area (R8, warning)",
     "BP022": "negative quantity (R5, warning)",
