@@ -30,7 +30,7 @@ def run_run(
 
     console = console or Console(highlight=False)
     try:
-        task_runner = task_runner_name(task_runner)
+        task_runner_name(task_runner)  # a bad --task-runner is a usage error now; the flow applies [flow] too
     except ValueError as exc:
         console.print(f"[red]usage error:[/red] --task-runner: {escape(str(exc))}")
         return EXIT_CONFIG

@@ -112,8 +112,8 @@ def run_serve(
 
     console = console or Console(highlight=False)
     try:
-        runner = task_runner_name(task_runner)
         cfg = load_config(config)
+        runner = task_runner_name(task_runner, cfg.flow.task_runner)
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         return EXIT_CONFIG
