@@ -25,6 +25,11 @@ from takuso.paths import WarehouseLayout, resolve_warehouse
 SAMPLE = Path("sample_data/small")  # under the current folder, else under the source checkout
 _CHECKOUT_SAMPLE = Path(__file__).resolve().parents[2] / SAMPLE
 
+KINDS_SQL = """\
+SELECT kind, count(DISTINCT area_code) AS areas, count(*) FILTER (WHERE status = 'loaded') AS loaded,
+       count(*) FILTER (WHERE status = 'rejected') AS rejected, sum(rows) AS rows
+FROM ingested_files GROUP BY kind ORDER BY kind"""
+
 EXAMPLE_SQL = """\
 SELECT area_code, usage_date, count(DISTINCT supply_point_id) AS points, sum(kwh) AS kwh
 FROM interval_usage
@@ -89,6 +94,8 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
 def _print_how_to_connect(console: Console, layout: WarehouseLayout) -> None:
     from takuso.commands.query import run_query
 
+    console.rule("[b]what was loaded, per message kind and CSV form")
+    run_query(KINDS_SQL, warehouse=layout.root, console=console)
     console.rule("[b]your warehouse")
     console.print(f"warehouse:  {layout.root}")
     console.print(f"  catalog   {layout.duckdb_file}  (views: interval_usage, monthly_usage, ingested_files, …)")
