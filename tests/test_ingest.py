@@ -304,3 +304,22 @@ def test_an_internal_error_rejects_only_that_file(area03: tuple[Path, Scenario],
     report = ingest(sources_for(files, "03", "default"), WarehouseLayout(tmp_path / "wh"), workers=1)
     assert [f.status for f in report.files] == ["rejected", "loaded"]
     assert "BP099" in report.files[0].message and "simulated bug" in report.files[0].message
+
+
+def test_a_rerun_split_differently_after_a_killed_run_shows_rows_once(
+    area03: tuple[Path, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warehouse.ingest as ingest_module
+
+    src = sorted(area03[0].glob("W41120*.zip"))[0]
+    clean = WarehouseLayout(tmp_path / "clean")
+    ingest(sources_for([src], "03", "default"), clean, workers=1)
+    layout = WarehouseLayout(tmp_path / "wh")
+    # a killed run published the file in parts but never committed
+    monkeypatch.setattr(ingest_module, "PART_BYTES", 2_000)
+    monkeypatch.setattr(ingest_module, "commit_run", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        ingest(sources_for([src], "03", "default"), layout, workers=2, mapper=lambda fn, b: [fn(*j) for j in b])
+    monkeypatch.undo()
+    ingest(sources_for([src], "03", "default"), layout, workers=1)  # the re-run, in one piece
+    assert data_snapshot(layout) == data_snapshot(clean)

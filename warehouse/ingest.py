@@ -284,6 +284,15 @@ def merge_parts(parts: list[Prepared], redo: Callable[[], Prepared]) -> Prepared
     return merged
 
 
+def _remove_leftovers(layout: WarehouseLayout, file_id: int, targets: set[str]) -> None:
+    """Files of this file id that a killed, uncommitted run published (a committed one would have been
+    skipped as loaded). Removed first, so a re-run split into other parts cannot show rows twice."""
+    for target in targets:
+        folder = layout.datasets / target
+        for old in (*folder.glob(f"{file_id}.parquet"), *folder.glob(f"{file_id}-*.parquet")):
+            old.unlink(missing_ok=True)
+
+
 def _discard(parts: list[Prepared]) -> None:
     for p in parts:
         for _, f in p.staged:
@@ -506,8 +515,10 @@ def ingest(
             prep.staged.clear()
         raw_path = _land_raw(layout, src, prep)
         if prep.ok:
-            for target, name in _published_names(prep):
-                publish(Path(name[1]), layout.datasets / target / name[0])
+            names = _published_names(prep)
+            _remove_leftovers(layout, prep.file_id, {target for target, _ in names})
+            for target, (name, staged) in names:
+                publish(Path(staged), layout.datasets / target / name)
             status, message = "loaded", ""
         else:
             message = "\n".join(prep.errors)
