@@ -136,6 +136,8 @@ def prepare_file(
         prep.errors.append(f"BP099 internal error reading the file ({type(exc).__name__}: {exc}); please report it")
         shutil.rmtree(Path(staging_root) / str(prep.file_id), ignore_errors=True)
         return prep
+    finally:
+        pa.default_memory_pool().release_unused()  # a worker runs many files: give freed memory back
 
 
 def _prepare(
