@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import shutil
+import sys
+import threading
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -364,7 +366,10 @@ def _pool_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterator[Prepare
         for job in jobs:
             yield fn(*job)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    # fork is instant (the parent has imported everything already) but only safe without other threads;
+    # inside a Prefect flow or a threaded host, start clean interpreters instead
+    method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
         futures = [pool.submit(fn, *job) for job in jobs]
         for fut in futures:
             yield fut.result()

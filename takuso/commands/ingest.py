@@ -80,10 +80,12 @@ def _ingest_with_progress(files, layout, area, account, workers, console) -> Ing
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        auto_refresh=False,  # no refresh thread: the parser workers can then be forked, which starts fast
     ) as progress:
         task = progress.add_task("ingesting", total=len(files))
 
         def advance(fr: FileReport) -> None:
             progress.update(task, advance=1, description=f"{fr.status:8} {fr.file_name}")
+            progress.refresh()
 
         return ingest(sources_for(files, area, account), layout, workers=workers, on_file=advance)
