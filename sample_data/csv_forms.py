@@ -205,9 +205,7 @@ def generate_demand_breakdown(
             i = rng.randint(1, 11)
             corrected[i] = demand[i] - rng.randint(1, 10)
 
-        def effective(
-            i: int, demand: list[Decimal] = demand, corrected: list[Decimal | None] = corrected
-        ) -> Decimal:
+        def effective(i: int, demand: list[Decimal] = demand, corrected: list[Decimal | None] = corrected) -> Decimal:
             value = corrected[i]
             return value if value is not None else demand[i]
 
@@ -262,9 +260,7 @@ def generate_curtailments(
             days = sorted(rng.sample(range(1, _days_in(billing_month) + 1), rng.randint(1, 3)))
             events: list[tuple[datetime, datetime]] = []
             for day in days:
-                start = datetime(
-                    billing_month.year, billing_month.month, day, rng.randint(8, 16), rng.choice((0, 30))
-                )
+                start = datetime(billing_month.year, billing_month.month, day, rng.randint(8, 16), rng.choice((0, 30)))
                 events.append((start, start + timedelta(minutes=30 * rng.randint(1, 8))))
             hours = sum((Decimal((e - s).seconds) / 3600 for s, e in events), Decimal(0))
             counted = sum(1 for s, e in events if e - s >= timedelta(hours=1))
@@ -589,16 +585,12 @@ def write_csv_forms(
     paths: list[Path] = []
     for index, area in enumerate(areas):
         variant = area_variant(index)
-        energy = generate_allocated_energy(
-            area, billing_month, seed=seed, receiving_points=receiving_points_per_area
-        )
+        energy = generate_allocated_energy(area, billing_month, seed=seed, receiving_points=receiving_points_per_area)
         breakdown = generate_demand_breakdown(area, billing_month, seed=seed, points=points_per_area)
         curtailments = (
             []
             if index % 3 == 2
-            else generate_curtailments(
-                area, billing_month, seed=seed, points=points_per_area, breakdown=breakdown
-            )
+            else generate_curtailments(area, billing_month, seed=seed, points=points_per_area, breakdown=breakdown)
         )
         outputs = {
             "generator_allocated_energy": render_allocated_energy(

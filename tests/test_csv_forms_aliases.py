@@ -107,9 +107,7 @@ def test_user_area_overlay_with_value_map_and_forced_encoding(tmp_path: Path) ->
 
 def test_alias_claimed_by_two_columns_is_a_config_error(tmp_path: Path) -> None:
     user = tmp_path / "u.toml"
-    user.write_text(
-        '[forms.contract_demand_breakdown.aliases]\ncontract_kw = ["最大需要電力"]\n', encoding="utf-8"
-    )
+    user.write_text('[forms.contract_demand_breakdown.aliases]\ncontract_kw = ["最大需要電力"]\n', encoding="utf-8")
     with pytest.raises(AliasConfigError, match="最大需要電力"):
         form_spec("contract_demand_breakdown", config=load_config(user))
 

@@ -24,21 +24,13 @@ def test_every_generated_file_is_detected_by_its_header(tmp_path: Path) -> None:
 
 def test_form2_is_not_mistaken_for_form3() -> None:
     # Form 3's required columns (供給地点特定番号, 対象年月) also appear in Form 2
-    data = (
-        f"供給地点特定番号,対象年月,最大需要電力実績年月,最大需要電力,決定契約電力\n{P1},202404,202404,1,1\n"
-    )
+    data = f"供給地点特定番号,対象年月,最大需要電力実績年月,最大需要電力,決定契約電力\n{P1},202404,202404,1,1\n"
     assert detect_form(data.encode()) == "contract_demand_breakdown"
-    assert (
-        detect_form(f"供給地点特定番号,対象年月,割引対象日数\n{P1},202404,1\n".encode())
-        == "curtailment_discounts"
-    )
+    assert detect_form(f"供給地点特定番号,対象年月,割引対象日数\n{P1},202404,1\n".encode()) == "curtailment_discounts"
 
 
 def test_header_only_form3_is_detected() -> None:
-    assert (
-        detect_form("供給地点特定番号,託送対象年月,割引対象時間数\r\n".encode("cp932"))
-        == "curtailment_discounts"
-    )
+    assert detect_form("供給地点特定番号,託送対象年月,割引対象時間数\r\n".encode("cp932")) == "curtailment_discounts"
 
 
 @pytest.mark.parametrize(
@@ -53,9 +45,7 @@ def test_header_only_form3_is_detected() -> None:
         ("download.csv", None),
     ],
 )
-def test_detection_by_file_name_when_the_header_says_nothing(
-    tmp_path: Path, name: str, form_id: str | None
-) -> None:
+def test_detection_by_file_name_when_the_header_says_nothing(tmp_path: Path, name: str, form_id: str | None) -> None:
     path = tmp_path / name
     path.write_text("該当データなし\n", encoding="utf-8")
     assert detect_form(path) == form_id

@@ -19,9 +19,7 @@ def test_utf8_bom_is_removed_and_recorded() -> None:
     assert decoded.text == TEXT
 
 
-@pytest.mark.parametrize(
-    ("bom", "codec"), [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
-)
+@pytest.mark.parametrize(("bom", "codec"), [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")])
 def test_utf16_bom(bom: bytes, codec: str) -> None:
     decoded = decode_bytes(bom + TEXT.encode(codec))
     assert decoded.encoding == codec

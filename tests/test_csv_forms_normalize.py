@@ -173,9 +173,7 @@ def test_point_ids_lose_separators(text: str) -> None:
     assert parse_point_id(text) == "0300000000000000000007"
 
 
-@pytest.mark.parametrize(
-    "text", ["030000000000000000007", "1100000000000000000007", "0000000000000000000007", "03ABC"]
-)
+@pytest.mark.parametrize("text", ["030000000000000000007", "1100000000000000000007", "0000000000000000000007", "03ABC"])
 def test_bad_point_ids(text: str) -> None:
     with pytest.raises(ValueParseError) as e:
         parse_point_id(text)

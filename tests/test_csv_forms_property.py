@@ -125,6 +125,5 @@ def test_form2_values_round_trip(rows: list[DemandBreakdownRow], variant: FileVa
         for r in result.table.to_pylist()
     }
     assert got == {
-        (r.supply_point_id, r.lookback_month): (r.max_demand_kw, r.corrected_max_demand_kw, r.contract_kw)
-        for r in rows
+        (r.supply_point_id, r.lookback_month): (r.max_demand_kw, r.corrected_max_demand_kw, r.contract_kw) for r in rows
     }

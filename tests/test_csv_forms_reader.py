@@ -46,9 +46,7 @@ def _rows(result_table: pa.Table) -> list[dict[str, object]]:
 @pytest.mark.parametrize("enc", [CP932, UTF8], ids=["cp932-crlf", "utf8bom-lf"])
 @pytest.mark.parametrize("layout", ["wide", "long"])
 @pytest.mark.parametrize("header_variant", [0, 1])
-def test_form1_reads_back_every_slot(
-    tmp_path: Path, enc: dict[str, str], layout: str, header_variant: int
-) -> None:
+def test_form1_reads_back_every_slot(tmp_path: Path, enc: dict[str, str], layout: str, header_variant: int) -> None:
     rows = generate_allocated_energy("03", MONTH, seed=3, receiving_points=2)
     variant = FileVariant(layout=layout, header_variant=header_variant, title=header_variant == 0, **enc)
     path = _write(tmp_path, "f1.csv", render_allocated_energy(rows, variant, area="03", billing_month=MONTH))
@@ -76,9 +74,7 @@ def test_form1_wide_and_long_give_the_same_table(tmp_path: Path) -> None:
         data = render_allocated_energy(rows, FileVariant(layout=layout), area="03", billing_month=MONTH)
         table = read_form(_write(tmp_path, f"{layout}.csv", data), "03").table
         assert table is not None
-        tables.append(
-            table.drop(["source_line"]).sort_by([("usage_date", "ascending"), ("slot", "ascending")])
-        )
+        tables.append(table.drop(["source_line"]).sort_by([("usage_date", "ascending"), ("slot", "ascending")]))
     assert tables[0].equals(tables[1])
 
 
@@ -89,14 +85,8 @@ def test_form1_wide_and_long_give_the_same_table(tmp_path: Path) -> None:
             f"{(s - 1) * 30 // 60:02d}:{(s - 1) * 30 % 60:02d}-{s * 30 // 60:02d}:{s * 30 % 60:02d}"
             for s in range(1, 49)
         ],
-        [
-            f"{(s - 1) * 30 // 60}:{(s - 1) * 30 % 60:02d}～{s * 30 // 60}:{s * 30 % 60:02d}"
-            for s in range(1, 49)
-        ],
-        [
-            f"{(s - 1) * 30 // 60:02d}{(s - 1) * 30 % 60:02d}-{s * 30 // 60:02d}{s * 30 % 60:02d}"
-            for s in range(1, 49)
-        ],
+        [f"{(s - 1) * 30 // 60}:{(s - 1) * 30 % 60:02d}～{s * 30 // 60}:{s * 30 % 60:02d}" for s in range(1, 49)],
+        [f"{(s - 1) * 30 // 60:02d}{(s - 1) * 30 % 60:02d}-{s * 30 // 60:02d}{s * 30 % 60:02d}" for s in range(1, 49)],
         [
             f"kwh_{(s - 1) * 30 // 60:02d}{(s - 1) * 30 % 60:02d}_{s * 30 // 60:02d}{s * 30 % 60:02d}"
             for s in range(1, 49)
@@ -130,9 +120,7 @@ def test_form1_slot_header_styles(tmp_path: Path, slot_headers: list[str]) -> No
 
 
 def test_form1_long_slot_values_as_time_ranges(tmp_path: Path) -> None:
-    text = (
-        f"受電地点特定番号,年月日,時刻コマ,電力量\n{R1},2024/04/01,23:30-24:00,1.5\n{R1},2024/04/01,コマ1,2\n"
-    )
+    text = f"受電地点特定番号,年月日,時刻コマ,電力量\n{R1},2024/04/01,23:30-24:00,1.5\n{R1},2024/04/01,コマ1,2\n"
     result = read_form(_write(tmp_path, "f.csv", text), "03", form_id="generator_allocated_energy")
     assert result.errors == []
     assert result.table is not None
@@ -166,8 +154,7 @@ def test_form2_reads_back(tmp_path: Path, enc: dict[str, str], layout: str, head
         for r in _rows(result.table)
     }
     expected = {
-        (r.supply_point_id, r.lookback_month): (r.max_demand_kw, r.corrected_max_demand_kw, r.contract_kw)
-        for r in rows
+        (r.supply_point_id, r.lookback_month): (r.max_demand_kw, r.corrected_max_demand_kw, r.contract_kw) for r in rows
     }
     assert got == expected
     kinds = {r["determination_kind"] for r in _rows(result.table)}

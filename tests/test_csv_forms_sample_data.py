@@ -81,20 +81,13 @@ def test_some_files_have_a_title_and_some_use_header_variants(files: list[Path])
     assert any("契約電力算定結果内訳" in p for p in preambles)
     assert any(p == "" for p in preambles)
     texts = [
-        p.read_bytes().decode("cp932" if not p.read_bytes().startswith(codecs.BOM_UTF8) else "utf-8-sig")
-        for p in files
+        p.read_bytes().decode("cp932" if not p.read_bytes().startswith(codecs.BOM_UTF8) else "utf-8-sig") for p in files
     ]
-    assert any("決定契約電力" in t for t in texts) and any(
-        "契約電力," in t and "決定契約電力" not in t for t in texts
-    )
+    assert any("決定契約電力" in t for t in texts) and any("契約電力," in t and "決定契約電力" not in t for t in texts)
 
 
 def test_one_area_has_an_empty_form3(files: list[Path]) -> None:
-    empty = [
-        p
-        for p in files
-        if p.name.startswith("curtailment") and read_form(p, p.name[22:24]).table.num_rows == 0
-    ]
+    empty = [p for p in files if p.name.startswith("curtailment") and read_form(p, p.name[22:24]).table.num_rows == 0]
     assert [p.name for p in empty] == ["curtailment_discounts_04_202404.csv"]
 
 

@@ -275,9 +275,7 @@ def test_all_problems_are_collected_not_only_the_first(tmp_path: Path) -> None:
 def test_csv030_check_total_mismatch_is_a_warning(tmp_path: Path) -> None:
     slots = ",".join(f"コマ{s}" for s in range(1, 49))
     good = ",".join("1" for _ in range(48))
-    text = _lines(
-        f"受電地点特定番号,年月日,{slots},日計", f"{R1},2024/04/01,{good},48", f"{R1},2024/04/02,{good},47.5"
-    )
+    text = _lines(f"受電地点特定番号,年月日,{slots},日計", f"{R1},2024/04/01,{good},48", f"{R1},2024/04/02,{good},47.5")
     result = _read(tmp_path, text)
     assert result.errors == []
     assert _where(result.warnings) == [("CSV030", 3)]

@@ -198,25 +198,20 @@ def _build(form_id: str, raw: dict[str, Any], config: dict[str, Any], encoding: 
             key = normalize_header(header)
             owner = lookup.setdefault(key, column)
             if owner != column:
-                raise AliasConfigError(
-                    f"{where}: header {header!r} is an alias of both {owner!r} and {column!r}"
-                )
+                raise AliasConfigError(f"{where}: header {header!r} is an alias of both {owner!r} and {column!r}")
     unknown = set(raw.get("aliases", {})) - set(types)
     if unknown:
         raise AliasConfigError(f"{where}.aliases: columns without a type: {', '.join(sorted(unknown))}")
 
     values = {
-        column: {_value_key(k): v for k, v in mapping.items()}
-        for column, mapping in raw.get("values", {}).items()
+        column: {_value_key(k): v for k, v in mapping.items()} for column, mapping in raw.get("values", {}).items()
     }
 
     wide_raw = raw.get("wide")
     wide = None
     if wide_raw and wide_raw.get("columns"):
         wide = WideSpec(
-            columns={
-                c: _compile(list(p), f"{where}.wide.columns.{c}") for c, p in wide_raw["columns"].items()
-            },
+            columns={c: _compile(list(p), f"{where}.wide.columns.{c}") for c, p in wide_raw["columns"].items()},
             index_column=wide_raw.get("index_column"),
         )
 
@@ -252,7 +247,5 @@ def _build(form_id: str, raw: dict[str, Any], config: dict[str, Any], encoding: 
         encoding=encoding,
         delimiter=str(raw.get("delimiter", config.get("delimiter", ","))),
         quotechar=str(raw.get("quotechar", config.get("quotechar", '"'))),
-        max_problems_per_rule=int(
-            raw.get("max_problems_per_rule", config.get("max_problems_per_rule", 1000))
-        ),
+        max_problems_per_rule=int(raw.get("max_problems_per_rule", config.get("max_problems_per_rule", 1000))),
     )

@@ -72,6 +72,4 @@ def _strict(data: bytes, encoding: str, base_offset: int) -> str:
         return data.decode(encoding, errors="strict")
     except UnicodeDecodeError as e:
         offset = base_offset + e.start
-        raise EncodingDetectionError(
-            f"not valid {encoding}: invalid byte at offset {offset}", offset
-        ) from None
+        raise EncodingDetectionError(f"not valid {encoding}: invalid byte at offset {offset}", offset) from None

@@ -203,9 +203,7 @@ def parse_point_id(text: str) -> str:
     """
     digits = _POINT_SEPARATORS.sub("", text)
     if not _POINT_ID.fullmatch(digits) or not ("01" <= digits[:2] <= "10"):
-        raise ValueParseError(
-            Rule.BAD_POINT_ID, f"{text!r} is not a 22-digit point id with area prefix 01..10"
-        )
+        raise ValueParseError(Rule.BAD_POINT_ID, f"{text!r} is not a 22-digit point id with area prefix 01..10")
     return digits
 
 

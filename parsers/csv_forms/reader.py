@@ -129,9 +129,7 @@ def _rejected(form_id: str | None, log: ProblemLog, **kwargs: Any) -> FormResult
     return FormResult(form_id, None, log.errors, log.warnings, **kwargs)
 
 
-def _read_text(
-    spec: FormSpec, text: str, encoding: str, area_code: str, file_name: str, log: ProblemLog
-) -> FormResult:
+def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_name: str, log: ProblemLog) -> FormResult:
     try:
         rows = list(iter_rows(text, delimiter=spec.delimiter, quotechar=spec.quotechar))
     except MalformedCsvError as e:
@@ -142,9 +140,7 @@ def _read_text(
     if header is None:
         if spec.empty_without_header and all(_filled(r) <= _MAX_TITLE_CELLS for r in rows):
             preamble = "\n".join(physical_lines(text, rows[-1].line)) if rows else ""
-            log.warn(
-                Rule.NO_HEADER_EMPTY, None, None, "no header row and no tabular data; read as an empty form"
-            )
+            log.warn(Rule.NO_HEADER_EMPTY, None, None, "no header row and no tabular data; read as an empty form")
             log.finish()
             return FormResult(
                 spec.form_id,

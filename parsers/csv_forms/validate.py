@@ -131,9 +131,7 @@ def derive_columns(spec: FormSpec, rows: list[TypedRow], present: frozenset[str]
     such column; Form 3 ``discount_rate`` = 0.04 × ``discount_days`` when the file has no 割引率."""
     month_col, from_col = spec.month_column, spec.month_from_date
     derive_month = month_col is not None and from_col is not None and month_col not in present
-    derive_rate = (
-        "discount_rate" in spec.types and "discount_days" in spec.types and "discount_rate" not in present
-    )
+    derive_rate = "discount_rate" in spec.types and "discount_days" in spec.types and "discount_rate" not in present
     for row in rows:
         v = row.values
         if derive_month and isinstance(v.get(from_col or ""), date):
@@ -221,8 +219,7 @@ def _check_totals(spec: FormSpec, rows: list[TypedRow], log: ProblemLog) -> None
                         Rule.CHECK_TOTAL,
                         line,
                         check.column,
-                        f"{check.column} {total} differs from the sum of {check.sum} {sums[group]} "
-                        f"by {diff} ({shown})",
+                        f"{check.column} {total} differs from the sum of {check.sum} {sums[group]} by {diff} ({shown})",
                     )
 
 
@@ -236,11 +233,7 @@ def _check_window(spec: FormSpec, rows: list[TypedRow], log: ProblemLog) -> None
     column, anchor, months = spec.window
     for row in rows:
         value, base = row.values.get(column), row.values.get(anchor)
-        if (
-            isinstance(value, date)
-            and isinstance(base, date)
-            and not 0 <= _months_between(value, base) < months
-        ):
+        if isinstance(value, date) and isinstance(base, date) and not 0 <= _months_between(value, base) < months:
             log.warn(
                 Rule.LOOKBACK_OUTSIDE,
                 row.line,
