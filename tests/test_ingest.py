@@ -323,3 +323,23 @@ def test_a_rerun_split_differently_after_a_killed_run_shows_rows_once(
     monkeypatch.undo()
     ingest(sources_for([src], "03", "default"), layout, workers=1)  # the re-run, in one piece
     assert data_snapshot(layout) == data_snapshot(clean)
+
+
+def test_internal_datasets_show_only_committed_files_and_stale_builds_are_removed(
+    area03: tuple[Path, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warehouse.ingest as ingest_module
+    from warehouse.catalog import build_catalog
+
+    layout = WarehouseLayout(tmp_path / "wh")
+    files = sorted(area03[0].glob("W41120*.zip"))
+    ingest(sources_for(files[:1], "03", "default"), layout, workers=1)
+    [(before,)] = q(layout, "SELECT count(*) FROM ds_interval_preliminary")
+    monkeypatch.setattr(ingest_module, "commit_run", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # a run killed after publishing, before its commit marker
+        ingest(sources_for(files[1:3], "03", "default"), layout, workers=1)
+    stale = layout.root / ".takuso.duckdb.999999999.tmp"  # a build whose process is gone
+    stale.write_bytes(b"half")
+    build_catalog(layout)
+    assert q(layout, "SELECT count(*) FROM ds_interval_preliminary") == [(before,)]
+    assert not stale.exists()

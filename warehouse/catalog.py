@@ -44,6 +44,7 @@ def build_catalog(layout: WarehouseLayout, tolerance_kwh: Decimal | None = None)
     ``tolerance_kwh`` is the reconciliation tolerance (``[reconcile] tolerance_kwh``).
     """
     layout.root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(layout)
     tmp = layout.root / f".takuso.duckdb.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
@@ -52,7 +53,10 @@ def build_catalog(layout: WarehouseLayout, tolerance_kwh: Decimal | None = None)
         for ds in DATASETS:
             if _has_files(layout, ds):
                 source = f"read_parquet({_quote(_glob(layout, ds))}, {_READ_OPTIONS})"
-                con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.select} FROM {source}")
+                # only committed files: what a killed or running run wrote stays invisible, here too
+                committed = " WHERE file_id IN (SELECT file_id FROM file_ledger WHERE status = 'loaded')"
+                where = committed if any(c == "file_id" for c, _ in ds.columns) else ""
+                con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.select} FROM {source}{where}")
             else:
                 con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.empty} WHERE false")
         for view in VIEWS:
@@ -65,6 +69,18 @@ def build_catalog(layout: WarehouseLayout, tolerance_kwh: Decimal | None = None)
         con.close()
     os.replace(tmp, layout.duckdb_file)
     return layout.duckdb_file
+
+
+def _remove_stale_builds(layout: WarehouseLayout) -> None:
+    """Half-built catalogs of processes that were killed while building (their pid is gone)."""
+    for stale in layout.root.glob(".takuso.duckdb.*.tmp"):
+        try:
+            pid = int(stale.name.split(".")[3])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            stale.unlink(missing_ok=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
 
 
 def _comment_columns(con: duckdb.DuckDBPyConnection, views: list[str]) -> None:
