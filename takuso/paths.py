@@ -26,6 +26,11 @@ class WarehouseLayout:
         return self.root / "takuso.duckdb"
 
     @property
+    def personal_duckdb_file(self) -> Path:
+        """Customer names and addresses (個人情報), readable by the owner only (mode 0600)."""
+        return self.root / "takuso-personal.duckdb"
+
+    @property
     def raw(self) -> Path:
         """Raw landing zone: every input byte for byte, ``raw/<area>/<account>/<name>``."""
         return self.root / "raw"

@@ -19,6 +19,7 @@ from sample_data.bp import Point, Scenario, Style, build_scenario, write_area, w
 from takuso.kinds import KINDS_BY_NAME
 from takuso.paths import WarehouseLayout
 from tests.conftest import SAMPLE_MONTH, write_xml, xml_of
+from warehouse.catalog import connect_personal
 from warehouse.ingest import ingest, sources_for
 
 SEED = 1
@@ -200,7 +201,8 @@ def test_encoding_namespace_padding_and_order_variants_load(area: str, tmp_path:
     report = ingest(sources_for(monthly + daily, None, "default"), layout, workers=1)
     assert report.count("loaded") == 3, report.files
     sc = build_scenario(area, SAMPLE_MONTH, SEED, 2, 1)
-    names = dict(q(layout, "SELECT supply_point_id, customer_name FROM supply_point_customers"))
+    with connect_personal(layout) as con:
+        names = dict(con.execute("SELECT supply_point_id, customer_name FROM supply_point_customers").fetchall())
     for p in sc.points:
         if p.voltage == "low":
             assert names[p.id] == p.name  # Japanese text (髙 and other CP932 characters) decoded exactly
@@ -343,3 +345,13 @@ def test_internal_datasets_show_only_committed_files_and_stale_builds_are_remove
     build_catalog(layout)
     assert q(layout, "SELECT count(*) FROM ds_interval_preliminary") == [(before,)]
     assert not stale.exists()
+
+
+def test_personal_data_is_only_in_the_owner_readable_catalog(loaded: WarehouseLayout) -> None:
+    personal = ("customer_id", "customer_name", "supply_address")
+    leaked = q(loaded, f"SELECT table_name, column_name FROM duckdb_columns() WHERE column_name IN {personal}")
+    assert leaked == []  # the analysts' catalog has no column of personal data, not even in ds_points
+    assert loaded.personal_duckdb_file.stat().st_mode & 0o777 == 0o600
+    with connect_personal(loaded) as con:
+        [(n, named)] = con.execute("SELECT count(*), count(customer_name) FROM supply_point_customers").fetchall()
+    assert n > 0 and named == n

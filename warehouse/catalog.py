@@ -19,7 +19,15 @@ import duckdb
 
 from takuso.paths import WarehouseLayout
 from warehouse.store import committed_ledgers
-from warehouse.views import COLUMN_COMMENTS, DATASETS, RECONCILIATION_COMMENTS, VIEWS, Dataset
+from warehouse.views import (
+    COLUMN_COMMENTS,
+    DATASETS,
+    PERSONAL_COLUMNS,
+    PERSONAL_VIEWS,
+    RECONCILIATION_COMMENTS,
+    VIEWS,
+    Dataset,
+)
 
 # Partition values stay text ('03', not 3); files written at different times may differ in columns.
 _READ_OPTIONS = "hive_partitioning = true, hive_types_autocast = false, union_by_name = true"
@@ -41,39 +49,79 @@ def _quote(text: str) -> str:
 def build_catalog(layout: WarehouseLayout, tolerance_kwh: Decimal | None = None) -> Path:
     """Write a new catalog beside the old one and swap it in atomically; return its path.
 
-    ``tolerance_kwh`` is the reconciliation tolerance (``[reconcile] tolerance_kwh``).
+    ``tolerance_kwh`` is the reconciliation tolerance (``[reconcile] tolerance_kwh``). The personal data
+    (customer ids, names, addresses) goes into a separate catalog only its owner can read
+    (:func:`build_personal_catalog`); the analysts' catalog has no column of it.
     """
     layout.root.mkdir(parents=True, exist_ok=True)
     _remove_stale_builds(layout)
-    tmp = layout.root / f".takuso.duckdb.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
-        _create_ledger(con, layout)
-        for ds in DATASETS:
-            if _has_files(layout, ds):
-                source = f"read_parquet({_quote(_glob(layout, ds))}, {_READ_OPTIONS})"
-                # only committed files: what a killed or running run wrote stays invisible, here too
-                committed = " WHERE file_id IN (SELECT file_id FROM file_ledger WHERE status = 'loaded')"
-                where = committed if any(c == "file_id" for c, _ in ds.columns) else ""
-                con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.select} FROM {source}{where}")
-            else:
-                con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.empty} WHERE false")
+
+    def create(con: duckdb.DuckDBPyConnection) -> None:
+        _create_datasets(con, layout, exclude=PERSONAL_COLUMNS)
         for view in VIEWS:
             con.execute(f"CREATE VIEW {view.name} AS {view.sql}")
             con.execute(f"COMMENT ON VIEW {view.name} IS {_quote(view.comment)}")
         _create_reconciliation(con, tolerance_kwh)
         _comment_columns(con, [v.name for v in VIEWS] + list(RECONCILIATION_COMMENTS))
+
+    _build(layout.duckdb_file, create)
+    build_personal_catalog(layout)
+    return layout.duckdb_file
+
+
+def build_personal_catalog(layout: WarehouseLayout) -> Path:
+    """``takuso-personal.duckdb`` (mode 0600): the customers of the supply points, for those who need them."""
+
+    def create(con: duckdb.DuckDBPyConnection) -> None:
+        _create_datasets(con, layout, only=("ds_points",))
+        for view in PERSONAL_VIEWS:
+            con.execute(f"CREATE VIEW {view.name} AS {view.sql}")
+            con.execute(f"COMMENT ON VIEW {view.name} IS {_quote(view.comment)}")
+        _comment_columns(con, [v.name for v in PERSONAL_VIEWS])
+
+    return _build(layout.personal_duckdb_file, create, mode=0o600)
+
+
+def _build(target: Path, create, mode: int | None = None) -> Path:  # create: Callable[[connection], None]
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        create(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    os.replace(tmp, layout.duckdb_file)
-    return layout.duckdb_file
+    if mode is not None:
+        os.chmod(tmp, mode)
+    os.replace(tmp, target)
+    return target
+
+
+def _create_datasets(
+    con: duckdb.DuckDBPyConnection,
+    layout: WarehouseLayout,
+    exclude: tuple[str, ...] = (),
+    only: tuple[str, ...] | None = None,
+) -> None:
+    """The committed ledger and a view per Parquet dataset (only committed files, ``exclude`` left out)."""
+    _create_ledger(con, layout)
+    for ds in DATASETS:
+        if only is not None and ds.name not in only:
+            continue
+        ds = ds.without(exclude)
+        if _has_files(layout, ds):
+            source = f"read_parquet({_quote(_glob(layout, ds))}, {_READ_OPTIONS})"
+            # only committed files: what a killed or running run wrote stays invisible, here too
+            committed = " WHERE file_id IN (SELECT file_id FROM file_ledger WHERE status = 'loaded')"
+            where = committed if any(c == "file_id" for c, _ in ds.columns) else ""
+            con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.select} FROM {source}{where}")
+        else:
+            con.execute(f"CREATE VIEW {ds.name} AS SELECT {ds.empty} WHERE false")
 
 
 def _remove_stale_builds(layout: WarehouseLayout) -> None:
     """Half-built catalogs of processes that were killed while building (their pid is gone)."""
-    for stale in layout.root.glob(".takuso.duckdb.*.tmp"):
+    for stale in layout.root.glob(".takuso*.duckdb.*.tmp"):
         try:
             pid = int(stale.name.split(".")[3])
             os.kill(pid, 0)
@@ -113,6 +161,13 @@ def _create_ledger(con: duckdb.DuckDBPyConnection, layout: WarehouseLayout) -> N
         con.register("empty_ledger", LEDGER_SCHEMA.empty_table())
         con.execute("CREATE TABLE file_ledger AS SELECT * FROM empty_ledger")
         con.unregister("empty_ledger")
+
+
+def connect_personal(layout: WarehouseLayout) -> duckdb.DuckDBPyConnection:
+    """Open the personal-data catalog (read-only), for those allowed to read it."""
+    if not layout.personal_duckdb_file.exists():
+        build_personal_catalog(layout)
+    return duckdb.connect(str(layout.personal_duckdb_file), read_only=True)
 
 
 def connect(layout: WarehouseLayout, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -37,6 +37,12 @@ class Dataset:
     def empty(self) -> str:
         return ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in self.columns)
 
+    def without(self, excluded: tuple[str, ...]) -> Dataset:
+        """The same dataset with some columns left out (the personal data, in the analysts' catalog)."""
+        if not excluded:
+            return self
+        return Dataset(self.name, self.folder, tuple((c, t) for c, t in self.columns if c not in excluded))
+
 
 _POINT_COLS = (
     ("supply_point_id", "VARCHAR"), ("split_code", "VARCHAR"), ("availability_code", "VARCHAR"),
@@ -565,15 +571,6 @@ FROM ({_points_of("adhoc_reading")}) {_LATEST_POINT.format(extra=", reading_date
             "unmapped_elements",
         ),
     ),
-    View(
-        "supply_point_customers",
-        "需要家情報 (個人情報) / customer id, name and address per supply point: PERSONAL DATA, "
-        "kept out of the analyst views; restrict who may read it",
-        f"""SELECT supply_point_id, area_code, customer_id, customer_name, supply_address, target_month, source_file
-FROM ({_points_of("monthly_usage")})
-QUALIFY row_number() OVER (PARTITION BY supply_point_id ORDER BY target_month DESC, loaded_at DESC) = 1""",
-        ("supply_point_id", "area_code", "target_month", "source_file"),
-    ),
     *_FORM_VIEWS,
     View(
         "wheeling_charges",
@@ -605,3 +602,17 @@ RECONCILIATION_COMMENTS: dict[str, str] = {
     "usage_gaps": "欠測 / slots expected (48) against received per point, date and data class",
     "contract_demand_check": "契約電力検算 / contract kW recomputed from 30-minute data against form 2",
 }
+
+# Personal data (個人情報): only in takuso-personal.duckdb (mode 0600), never in the analysts' catalog.
+PERSONAL_COLUMNS: tuple[str, ...] = ("customer_id", "customer_name", "supply_address")
+PERSONAL_VIEWS: tuple[View, ...] = (
+    View(
+        "supply_point_customers",
+        "需要家情報 (個人情報) / customer id, name and address per supply point: PERSONAL DATA, "
+        "kept in takuso-personal.duckdb, out of the analysts' catalog",
+        f"""SELECT supply_point_id, area_code, customer_id, customer_name, supply_address, target_month, source_file
+FROM ({_points_of("monthly_usage")})
+QUALIFY row_number() OVER (PARTITION BY supply_point_id ORDER BY target_month DESC, loaded_at DESC) = 1""",
+        ("supply_point_id", "area_code", "target_month", "source_file"),
+    ),
+)
