@@ -67,3 +67,13 @@ def test_read_form_forced_encoding(tmp_path: Path) -> None:
     result = read_form(path, "03", form_id="curtailment_discounts", encoding="cp932")
     assert result.encoding == "cp932"
     assert result.errors == []
+
+
+def test_nul_character_is_refused_in_any_encoding() -> None:
+    import pytest
+
+    from parsers.csv_forms.encoding import EncodingDetectionError, decode_bytes
+
+    for data in ("供給地点特定番号,値\n01,a\x00b\n".encode(), "a,b\r\n1,\x002\r\n".encode("cp932")):
+        with pytest.raises(EncodingDetectionError, match="NUL character"):
+            decode_bytes(data)

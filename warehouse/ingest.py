@@ -212,8 +212,8 @@ def _prepare_csv(prep: Prepared, path: Path, staging: Path) -> Prepared:
     prep.kind = result.form_id
     prep.target_month = result.target_month
     prep.facts = {"xml_encoding": result.encoding}
-    prep.errors = [f"{prep.file_name}:{e.line or ''}: error {e.code}: {e.message}" for e in result.errors]
-    prep.warnings = [f"{prep.file_name}:{w.line or ''}: warning {w.code}: {w.message}" for w in result.warnings]
+    prep.errors = [e.render(prep.file_name, "error") for e in result.errors]
+    prep.warnings = [w.render(prep.file_name, "warning") for w in result.warnings]
     if result.ok and result.table is not None and result.form_id:
         table = result.table.drop_columns(["area_code"]) if "area_code" in result.table.column_names else result.table
         prep.rows = table.num_rows

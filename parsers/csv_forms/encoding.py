@@ -33,7 +33,19 @@ class Decoded:
 
 
 def decode_bytes(data: bytes, forced: str | None = None) -> Decoded:
-    """Decode a form's raw bytes (生データ) into text, detecting the encoding per §6.2."""
+    """Decode a form's raw bytes (生データ) into text, detecting the encoding per §6.2.
+
+    A NUL character is refused whatever the encoding: no text form has one, and CSV readers would
+    otherwise keep it inside a value.
+    """
+    decoded = _detect(data, forced)
+    nul = decoded.text.find("\x00")
+    if nul >= 0:
+        raise EncodingDetectionError(f"NUL character at character {nul}: not a text file", nul)
+    return decoded
+
+
+def _detect(data: bytes, forced: str | None) -> Decoded:
     if forced:
         return _decode_forced(data, forced)
     if data.startswith(codecs.BOM_UTF8):

@@ -77,6 +77,11 @@ class Problem:
         col = f" [{self.column}]" if self.column else ""
         return f"{self.code} at {where}{col}: {self.message}"
 
+    def render(self, file: str, severity: str) -> str:
+        """``file:line: error CSV0nn …: message``, the form every command prints and quarantines."""
+        where = f"{file}:{self.line}" if self.line is not None else file
+        return f"{where}: {severity} {self.code}: {self.message}"
+
 
 @dataclass
 class ProblemLog:

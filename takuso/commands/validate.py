@@ -18,8 +18,8 @@ def _validate_csv(path: Path, area: str | None) -> tuple[str, int, list[str], li
     if area is None:
         return "csv", 0, [f"{path}: error CSV000: the area is unknown; pass --area 01..10"], []
     result = read_form(path, area)
-    errors = [f"{path}:{p.line or ''}: error {p.code}: {p.message}" for p in result.errors]
-    warnings = [f"{path}:{p.line or ''}: warning {p.code}: {p.message}" for p in result.warnings]
+    errors = [p.render(str(path), "error") for p in result.errors]
+    warnings = [p.render(str(path), "warning") for p in result.warnings]
     rows = result.table.num_rows if result.table is not None else 0
     return result.form_id or "csv", rows, errors, warnings
 
