@@ -297,10 +297,10 @@ def test_an_internal_error_rejects_only_that_file(area03: tuple[Path, Scenario],
     files = sorted(area03[0].glob("W41120*.zip"))[:2]
     real = ingest_module._prepare
 
-    def flaky(path, *args):  # type: ignore[no-untyped-def]
-        if path.endswith(files[0].name):
+    def flaky(prep, *args):  # type: ignore[no-untyped-def]
+        if prep.file_name == files[0].name:
             raise RuntimeError("simulated bug")
-        return real(path, *args)
+        return real(prep, *args)
 
     monkeypatch.setattr(ingest_module, "_prepare", flaky)
     report = ingest(sources_for(files, "03", "default"), WarehouseLayout(tmp_path / "wh"), workers=1)

@@ -129,32 +129,22 @@ def prepare_file(
     A part's duplicate keys are checked when its parts are merged (:func:`merge_parts`). An unexpected
     error (a bug) rejects this file with the error as its reason instead of stopping the whole batch.
     """
+    p = Path(path)
+    if sha is None:
+        sha, size = sha256_of(p)
+    prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
     try:
-        return _prepare(path, area_code, account, staging_root, sha, size, part)
+        return _prepare(prep, p, staging_root, part)
     except Exception as exc:  # one bad file must never take the batch down
-        p = Path(path)
-        sha = sha or sha256_of(p)[0]
-        prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
         prep.errors.append(f"BP099 internal error reading the file ({type(exc).__name__}: {exc}); please report it")
+        prep.staged.clear()
         shutil.rmtree(Path(staging_root) / str(prep.file_id), ignore_errors=True)
         return prep
     finally:
         pa.default_memory_pool().release_unused()  # a worker runs many files: give freed memory back
 
 
-def _prepare(
-    path: str,
-    area_code: str | None,
-    account: str,
-    staging_root: str,
-    sha: str | None = None,
-    size: int = 0,
-    part: Part | None = None,
-) -> Prepared:
-    p = Path(path)
-    if sha is None:
-        sha, size = sha256_of(p)
-    prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
+def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None) -> Prepared:
     staging = Path(staging_root) / str(prep.file_id) / (f"part{part.index}" if part else "whole")
     shutil.rmtree(staging, ignore_errors=True)
     if is_csv(p):
@@ -167,11 +157,11 @@ def _prepare(
     prep.kind, prep.bp_id, prep.voltage = name.kind.name, name.kind.bp_id, name.kind.voltage
     prep.target_date, prep.file_time = name.target_date, name.file_time
     prep.revision, prep.section = name.revision, name.section
-    if area_code is None:
+    if prep.area_code is None:
         prep.errors.append("the area of the file is unknown: pass --area or put it under a folder named 01..10")
         return prep
     sink = _StagingSink(staging, prep.file_id)
-    outcome = parse_bp_file(p, name, area_code=area_code, sink=sink, part=part)
+    outcome = parse_bp_file(p, name, area_code=prep.area_code, sink=sink, part=part)
     interval = sink.interval_file.close()
     points = sink.points_file.close()
     if outcome.ok and part is None:
