@@ -380,14 +380,7 @@ def calculate_charge(
     total = truncate_yen(gross)
     lines = [*basic.lines, *energy.lines, *excess_lines, *discount_line, f"合計 total: {gross} → {total} (切り捨て)"]
     return ChargeLine(
-        supply_point_id=inp.supply_point_id,
-        area_code=inp.area_code,
-        voltage=inp.voltage,
-        target_month=inp.target_month,
-        period_start=inp.period_start,
-        period_end=inp.period_end,
-        period_days=inp.period_days,
-        reference_days=reference_days,
+        **_period_of(inp, reference_days),
         is_prorated=prorated,
         service_menu=inp.service_menu,
         status="computed",
@@ -415,18 +408,25 @@ def calculate_charge(
     )
 
 
+def _period_of(inp: ChargeInput, reference_days: int) -> dict:
+    """The point and billing period every charge line starts with, computed or not."""
+    return {
+        "supply_point_id": inp.supply_point_id,
+        "area_code": inp.area_code,
+        "voltage": inp.voltage,
+        "target_month": inp.target_month,
+        "period_start": inp.period_start,
+        "period_end": inp.period_end,
+        "period_days": inp.period_days,
+        "reference_days": reference_days,
+    }
+
+
 def not_computed(inp: ChargeInput, reason: str) -> ChargeLine:
     """A line that says why no charge was computed (amounts NULL, ``status`` = 'not_computed')."""
     reference_days = rules.reference_month_days(inp.target_month)
     return ChargeLine(
-        supply_point_id=inp.supply_point_id,
-        area_code=inp.area_code,
-        voltage=inp.voltage,
-        target_month=inp.target_month,
-        period_start=inp.period_start,
-        period_end=inp.period_end,
-        period_days=inp.period_days,
-        reference_days=reference_days,
+        **_period_of(inp, reference_days),
         is_prorated=inp.force_prorate or rules.needs_prorating(inp.period_days, reference_days),
         service_menu=inp.service_menu,
         status="not_computed",
