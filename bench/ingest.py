@@ -39,9 +39,9 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.kinds import KINDS_BY_NAME  # noqa: E402
 from parsers.bp_xml.filename import bp_filename  # noqa: E402
 from sample_data.bp import Point, Scenario, Style, write_energy_daily, write_monthly_usage  # noqa: E402
-from takuso.kinds import KINDS_BY_NAME  # noqa: E402
 
 DAY = date(2024, 4, 15)
 MONTH = date(2024, 4, 1)

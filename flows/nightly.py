@@ -19,14 +19,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
+from core.config import Config, ConfigError, TsoConfig
+from core.paths import WarehouseLayout
 from flows import steps
 from flows.limits import ensure_tag_limits, tso_tag
 from flows.plan import RunPlan, plan_run
 from flows.report import print_summary, summary_markdown
 from flows.scale import dask_task_runner
 from parsers.bp_xml.source import Part
-from takuso.config import Config, ConfigError, TsoConfig
-from takuso.paths import WarehouseLayout
 from tso.client import Failure, TsoResult
 from warehouse.ingest import prepare_file
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from core.config import Config, ConfigError, load_config, pick_warehouse
+from core.paths import WarehouseLayout
 from flows.scale import DASK_ADDRESS_ENV, task_runner_name
 from flows.steps import inbox_folder, today_in
-from takuso.config import Config, ConfigError, load_config
-from takuso.paths import WarehouseLayout
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,6 @@ def plan_run(
     The warehouse is ``warehouse``, else ``$TAKUSO_WAREHOUSE``, else the configuration's ``warehouse``,
     else ``./warehouse``; the inbox is ``inbox``, else the configuration's, else ``WAREHOUSE/inbox``.
     """
-    from takuso.commands.pull import pick_warehouse
-
     cfg = config if config is not None else load_config(Path(config_path) if config_path else None)
     root = pick_warehouse(Path(warehouse) if warehouse else None, cfg)
     layout = WarehouseLayout(root)

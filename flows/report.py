@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from core.areas import AREAS
 from flows.steps import AreaSummary, NightlyResult
-from takuso.areas import AREAS
 
 COLUMNS = ("area", "pulled", "files", "loaded", "skipped", "rejected", "rows", "failed")
 

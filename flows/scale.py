@@ -10,11 +10,12 @@ sees the same files; committing (publish, ledger, catalog) always stays in the f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from takuso.paths import WarehouseLayout
+from core.paths import WarehouseLayout
 from warehouse import ingest as ingest_module
+from warehouse.catalog import ViewBuilder
 from warehouse.ingest import FileReport, IngestReport, Source
 
 TASK_RUNNERS = ("local", "dask")
@@ -31,9 +32,12 @@ def ingest_with(
     mapper: Mapper | None = None,
     workers: int = 0,
     on_file: Callable[[FileReport], None] | None = None,
+    extra_views: Sequence[ViewBuilder] = (),
 ) -> IngestReport:
     """``ingest(sources, layout)`` with the preparation done by ``mapper`` (default: ingest's own pool)."""
-    return ingest_module.ingest(sources, layout, workers=workers, on_file=on_file, mapper=mapper)
+    return ingest_module.ingest(
+        sources, layout, workers=workers, on_file=on_file, mapper=mapper, extra_views=extra_views
+    )
 
 
 def task_runner_name(option: str | None, configured: str | None = None) -> str:

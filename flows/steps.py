@@ -16,15 +16,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from takuso.areas import AREAS
-from takuso.config import Config, TsoConfig
-from takuso.inputs import area_of, expand_paths
-from takuso.paths import WarehouseLayout
+from core.areas import AREAS
+from core.config import Config, TsoConfig
+from core.files import copy_atomic
+from core.inputs import area_of, expand_paths
+from core.paths import WarehouseLayout
+from reconcile.checks import catalog_views
 from tso.client import Failure, TsoResult, pull_tso
 from tso.landing import META_SUFFIX
 from warehouse.ingest import FileReport, IngestReport, Source, sha256_of
 from warehouse.lock import writer_lock
-from warehouse.store import copy_atomic, read_committed_ledger
+from warehouse.store import read_committed_ledger
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ def _account(config: Config, area: str | None) -> str:
 def inbox_sources(inbox: Path, config: Config) -> list[Source]:
     """Every ``.zip``/``.xml``/``.csv`` under the inbox (hidden files skipped), with its area.
 
-    The area comes from ``takuso.inputs.area_of`` on the path *inside* the inbox (a folder named
+    The area comes from ``core.inputs.area_of`` on the path *inside* the inbox (a folder named
     ``01``..``10``, or a CSV name ending ``_<area>_<YYYYMM>``), so the inbox's own location never decides it.
     """
     if not inbox.is_dir():
@@ -153,7 +155,9 @@ def ingest_night(
         raw = pending_raw_sources(layout)
         inbox_files = inbox_sources(inbox, config)
         sources = raw + inbox_files
-        report = ingest_with(sources, layout, mapper=mapper, workers=workers, on_file=on_file)
+        report = ingest_with(
+            sources, layout, mapper=mapper, workers=workers, on_file=on_file, extra_views=[catalog_views()]
+        )
         outcome = IngestOutcome(report)
         outcome.origins = {s.path.name: "raw" for s in raw} | {s.path.name: "inbox" for s in inbox_files}
         outcome.inbox_moved = [file_inbox_source(layout, s) for s in inbox_files]
@@ -249,7 +253,7 @@ def reconcile_months(
         with writer_lock(layout.lock_file, wait=True, say=log.warning):
             for result in results:
                 store_charges(layout, result.month, result.charges)
-            build_catalog(layout, tolerance_kwh=tolerance)
+            build_catalog(layout, [catalog_views(tolerance)])
         checks = [
             MonthCheck(
                 r.month,

@@ -15,6 +15,7 @@ Flag ids and meanings are listed in ``FLAGS`` and in docs/reconciliation.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import duckdb
@@ -23,6 +24,14 @@ from reconcile import rules
 from reconcile.periods import BILLING_PERIODS_VIEW, billing_periods_sql
 
 DEFAULT_TOLERANCE_KWH = Decimal("0.5")
+
+RECONCILIATION_COMMENTS: dict[str, str] = {
+    "reconciliation_monthly": "月次照合 / per supply point and month: monthly confirmed total against the "
+    "confirmed and "
+    "preliminary 30-minute sums over the billing period, missing slots, flags (docs/reconciliation.md)",
+    "usage_gaps": "欠測 / slots expected (48) against received per point, date and data class",
+    "contract_demand_check": "契約電力検算 / contract kW recomputed from 30-minute data against form 2",
+}
 
 # id → (column, English, 日本語)
 FLAGS: dict[str, tuple[str, str, str]] = {
@@ -402,3 +411,20 @@ def create_reconciliation_views(
     ]
     for name, sql in views:
         con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
+
+
+def catalog_views(tolerance_kwh: Decimal | None = None) -> Callable[[duckdb.DuckDBPyConnection], list[str]]:
+    """The reconciliation views as a builder for :func:`warehouse.catalog.build_catalog` (照合ビュー).
+
+    ``tolerance_kwh`` is ``[reconcile] tolerance_kwh``; ``None`` takes :data:`DEFAULT_TOLERANCE_KWH`.
+    """
+    tolerance = tolerance_kwh if tolerance_kwh is not None else DEFAULT_TOLERANCE_KWH
+
+    def build(con: duckdb.DuckDBPyConnection) -> list[str]:
+        create_reconciliation_views(con, tolerance)
+        for view, comment in RECONCILIATION_COMMENTS.items():
+            escaped = comment.replace("'", "''")
+            con.execute(f"COMMENT ON VIEW {view} IS '{escaped}'")
+        return list(RECONCILIATION_COMMENTS)
+
+    return build

@@ -20,10 +20,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.areas import AREAS
 from reconcile import svg
 from reconcile.checks import FLAGS
 from reconcile.result import ReconciliationResult
-from takuso.areas import AREAS
 
 FORMATS = (".csv", ".parquet", ".html")
 HEATMAP_ROWS = 30

@@ -22,11 +22,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
+from core.areas import tso_company_code
+from core.kinds import KINDS_BY_NAME, MessageKind
 from parsers.bp_xml.filename import bp_filename
 from sample_data.ids import HIGH_VOLTAGE_POINT_OFFSET, supply_point_id
 from sample_data.people import customer_name, supply_address
-from takuso.areas import tso_company_code
-from takuso.kinds import KINDS_BY_NAME, MessageKind
 
 SAMPLE_NAMESPACE = "urn:takuso:sample:bp"  # invented: real files may or may not declare one (R2)
 RETAILER_CODE = "9999"  # synthetic retailer company code (4 characters + area character)
@@ -180,7 +180,7 @@ class XmlOut:
 
 
 def area_char(area: str) -> str:
-    from takuso.areas import AREAS
+    from core.areas import AREAS
 
     return AREAS[area].company_area_char
 

@@ -11,9 +11,9 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from core.config import Config, demo_config
+from core.kinds import KINDS_BY_NAME
 from parsers.bp_xml.filename import bp_filename
-from takuso.config import Config, demo_config
-from takuso.kinds import KINDS_BY_NAME
 from tso.simulator import Simulator
 
 FAST = {"retries": 2, "backoff_s": 0.01, "timeout_s": 5.0}

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from core.kinds import KINDS_BY_NAME, MESSAGE_KINDS
 from parsers.bp_xml.engine import parse_bp_file
 from parsers.bp_xml.filename import FileNameError, bp_filename, parse_bp_filename
 from parsers.bp_xml.problems import Problem
 from parsers.bp_xml.source import Limits
 from parsers.bp_xml.validate import validate_bp_file
 from takuso.commands.validate import run_validate
-from takuso.kinds import KINDS_BY_NAME, MESSAGE_KINDS
 from tests.conftest import write_xml, xml_of
 
 DAILY_LOW = "W41120202404030000000000.zip"  # a per-day low-voltage file of the sample set

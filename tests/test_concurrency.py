@@ -17,9 +17,10 @@ import duckdb
 import pytest
 from rich.console import Console
 
+from core.paths import WarehouseLayout
+from reconcile.checks import catalog_views
 from sample_data.bp import write_area
 from takuso.commands.ingest import run_ingest
-from takuso.paths import WarehouseLayout
 from tests.corpus.digest import view_digests
 from warehouse.ingest import ingest, sources_for
 from warehouse.lock import writer_lock
@@ -74,8 +75,9 @@ def test_second_ingest_waits_or_exits_2_and_nothing_is_corrupted(inputs: tuple[P
     assert "waiting for it to finish" in flat(b.stdout) and f"pid {a.pid}" in flat(b.stdout)
 
     sequential = WarehouseLayout(tmp_path / "sequential")
-    ingest(sources_for(sorted((first / "01").iterdir()), None, "default"), sequential, workers=1)
-    ingest(sources_for(sorted((second / "08").iterdir()), None, "default"), sequential, workers=1)
+    views = [catalog_views()]  # the CLI's catalog has the reconciliation views too
+    ingest(sources_for(sorted((first / "01").iterdir()), None, "default"), sequential, workers=1, extra_views=views)
+    ingest(sources_for(sorted((second / "08").iterdir()), None, "default"), sequential, workers=1, extra_views=views)
     assert view_digests(warehouse / "takuso.duckdb") == view_digests(sequential.duckdb_file)
     with duckdb.connect(str(warehouse / "takuso.duckdb"), read_only=True) as con:
         [(files, distinct, statuses)] = con.execute(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from takuso.config import ConfigError, demo_config, load_config
-from takuso.kinds import KINDS_BY_NAME
+from core.config import ConfigError, demo_config, load_config
+from core.kinds import KINDS_BY_NAME
 from tso.pki import LocalPKI, ensure_test_pki, issue_client_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def test_defaults(tmp_path: Path, pki: LocalPKI) -> None:
     assert config.reconcile.tolerance_kwh == "0.5" and config.reconcile.tolerance == Decimal("0.5")
     assert config.warehouse is None and config.inbox is None and config.csv_aliases is None
     tokyo, shikoku = config.tsos["03"], config.tsos["08"]
-    assert tokyo.adapter == "generic" and shikoku.adapter == "html_list"  # from takuso.areas
+    assert tokyo.adapter == "generic" and shikoku.adapter == "html_list"  # from core.areas
     assert tokyo.account == "default" and tokyo.min_tls == "1.2" and tokyo.max_connections == 2
     assert tokyo.kinds == tuple(KINDS_BY_NAME) and tokyo.enabled
     assert [t.area_code for t in config.selected_tsos()] == ["03", "08"]
@@ -254,7 +254,7 @@ def test_expiry_within_30_days_is_a_warning(
 ) -> None:
     crt, key, _ = issue_client_files(pki, "soon", not_after=datetime.now(UTC) + timedelta(days=days), folder=tmp_path)
     text = HEAD + pem_tso(pki).replace(str(pki.client_cert), str(crt)).replace(str(pki.client_key), str(key))
-    with caplog.at_level(logging.WARNING, logger="takuso.config"):
+    with caplog.at_level(logging.WARNING, logger="core.config"):
         load_config(write(tmp_path, text))
     messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert bool(messages) is warned

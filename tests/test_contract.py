@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.paths import WarehouseLayout
+from reconcile.checks import catalog_views
 from sample_data.bp import write_area
-from takuso.paths import WarehouseLayout
 from tests.conftest import SAMPLE_MONTH
 from warehouse.ingest import ingest, sources_for
 
@@ -24,7 +25,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> WarehouseLayout:
     layout = WarehouseLayout(root / "wh")
     files = sorted((root / "in" / "05").glob("*.zip"))
     csv = sorted((Path(__file__).resolve().parents[1] / "sample_data" / "small" / "csv" / "05").glob("*.csv"))
-    ingest(sources_for(files + csv, None, "default"), layout, workers=1)
+    ingest(sources_for(files + csv, None, "default"), layout, workers=1, extra_views=[catalog_views()])
     return layout
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from core.paths import WarehouseLayout
 from sample_data.bp import write_area
-from takuso.paths import WarehouseLayout
 from tests.corpus.digest import data_digest
 from warehouse.ingest import IngestReport, Source, ingest, sources_for
 

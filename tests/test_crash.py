@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bench.crash import crash_trials, make_input, print_table
+from core.paths import WarehouseLayout
 from sample_data.bp import write_area
-from takuso.paths import WarehouseLayout
 from tests.corpus.digest import view_digests
 from warehouse.ingest import ingest, sources_for
 

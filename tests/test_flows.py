@@ -15,10 +15,10 @@ import pytest
 os.environ.setdefault("DO_NOT_TRACK", "1")  # before Prefect is imported: no telemetry from tests
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+from core.config import Config, demo_config
+from core.paths import WarehouseLayout
 from sample_data.bp import write_area
 from sample_data.csv_forms import write_csv_forms
-from takuso.config import Config, demo_config
-from takuso.paths import WarehouseLayout
 from tso.simulator import Simulator
 
 MONTH = date(2024, 4, 1)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from core.config import Config, ConfigError, ReconcileConfig, ScheduleConfig
+from core.paths import WarehouseLayout
 from flows import steps
 from flows.plan import plan_run
 from flows.scale import task_runner_name
-from takuso.config import Config, ConfigError, ReconcileConfig, ScheduleConfig
-from takuso.paths import WarehouseLayout
 from tso.client import Failure, TsoResult
 from warehouse.ingest import FileReport, IngestReport, Source
 

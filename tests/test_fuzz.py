@@ -23,11 +23,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from core.paths import WarehouseLayout
 from parsers.bp_xml.engine import Sink, parse_bp_file
 from parsers.bp_xml.filename import parse_bp_filename
 from parsers.csv_forms import read_form
 from sample_data.bp import write_area
-from takuso.paths import WarehouseLayout
 from tests.conftest import xml_of
 from warehouse.ingest import Source, ingest
 

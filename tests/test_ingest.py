@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.kinds import KINDS_BY_NAME
+from core.paths import WarehouseLayout
 from parsers.bp_xml.engine import Sink, parse_bp_file
 from parsers.bp_xml.filename import bp_filename, parse_bp_filename
 from sample_data.bp import Point, Scenario, Style, build_scenario, write_area, write_energy_daily
-from takuso.kinds import KINDS_BY_NAME
-from takuso.paths import WarehouseLayout
 from tests.conftest import SAMPLE_MONTH, write_xml, xml_of
 from warehouse.catalog import connect_personal
 from warehouse.ingest import ingest, sources_for

@@ -19,8 +19,8 @@ import pytest
 import requests
 from rich.console import Console
 
+from core.config import ConfigError, load_config
 from takuso.commands.pull import run_pull
-from takuso.config import ConfigError, load_config
 from tso.client import pull_all
 from tso.simulator import Simulator
 from tso.transport import make_session

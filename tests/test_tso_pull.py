@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from takuso.config import ClientCertConfig
+from core.config import ClientCertConfig
 from tso.client import pull_all, pull_tso
 from tso.landing import PART_SUFFIX
 from tso.simulator import Faults, Simulator
@@ -182,7 +182,7 @@ def test_minimum_tls_version_is_enforced(sim: Simulator, tmp_path: Path) -> None
 def test_pkcs12_identity_and_private_temp_files(
     sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import tso.certs as certs
+    import core.certs as certs
 
     seen: list[tuple[int, int, int]] = []
     original = certs.private_pem_files

@@ -21,9 +21,9 @@ from typing import TypeVar
 
 import requests
 
-from takuso.config import ClientCertConfig, Config, TsoConfig
+from core.certs import CertificateError, load_pkcs12, private_pem_files
+from core.config import ClientCertConfig, Config, TsoConfig
 from tso.adapters import PortalAdapter, make_adapter
-from tso.certs import CertificateError, load_pkcs12, private_pem_files
 from tso.landing import LandedFile, Presence, SizeMismatch, land_stream, presence, raw_folder
 from tso.listing import ListedFile, ListingError
 from tso.transport import LoopbackViolation, make_session

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from takuso.paths import WarehouseLayout
+from core.files import fsync_dir
+from core.paths import WarehouseLayout
 from tso.listing import unsafe_name_reason
-from warehouse.store import fsync_dir
 
 META_SUFFIX = ".meta.json"
 PART_SUFFIX = ".part"
@@ -55,7 +55,7 @@ class LandedFile:
 
 
 def raw_folder(warehouse: Path, area_code: str, account: str) -> Path:
-    """``WAREHOUSE/raw/<area_code>/<account>`` (see :class:`takuso.paths.WarehouseLayout`)."""
+    """``WAREHOUSE/raw/<area_code>/<account>`` (see :class:`core.paths.WarehouseLayout`)."""
     return WarehouseLayout(Path(warehouse)).raw_dir(area_code, account)
 
 

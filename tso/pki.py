@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tso.certs import write_private_file
+from core.certs import write_private_file
 
 # Test-only passphrase of the generated client PKCS#12. Not a secret: it protects a throwaway key.
 TEST_P12_PASSWORD = "takuso-test-only"

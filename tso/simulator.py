@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from takuso.areas import AREAS
+from core.areas import AREAS
 from tso.listing import unsafe_name_reason
 from tso.pki import LocalPKI, ensure_test_pki
 

@@ -12,19 +12,18 @@ Views derive the current state: every revision is kept in Parquet, and "latest" 
 from __future__ import annotations
 
 import os
-from decimal import Decimal
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 
-from takuso.paths import WarehouseLayout
+from core.paths import WarehouseLayout
 from warehouse.store import committed_ledgers
 from warehouse.views import (
     COLUMN_COMMENTS,
     DATASETS,
     PERSONAL_COLUMNS,
     PERSONAL_VIEWS,
-    RECONCILIATION_COMMENTS,
     VIEWS,
     Dataset,
 )
@@ -46,10 +45,18 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def build_catalog(layout: WarehouseLayout, tolerance_kwh: Decimal | None = None) -> Path:
+ViewBuilder = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
+"""Creates more public views on the catalog being built and returns their names (for the column comments).
+
+The steps above the store (reconciliation, charges) add their views through this, so the store never
+imports them.
+"""
+
+
+def build_catalog(layout: WarehouseLayout, extra_views: Sequence[ViewBuilder] = ()) -> Path:
     """Write a new catalog beside the old one and swap it in atomically; return its path.
 
-    ``tolerance_kwh`` is the reconciliation tolerance (``[reconcile] tolerance_kwh``). The personal data
+    ``extra_views`` add the views of the steps above the store (the reconciliation's). The personal data
     (customer ids, names, addresses) goes into a separate catalog only its owner can read
     (:func:`build_personal_catalog`); the analysts' catalog has no column of it.
     """
@@ -61,8 +68,10 @@ def build_catalog(layout: WarehouseLayout, tolerance_kwh: Decimal | None = None)
         for view in VIEWS:
             con.execute(f"CREATE VIEW {view.name} AS {view.sql}")
             con.execute(f"COMMENT ON VIEW {view.name} IS {_quote(view.comment)}")
-        _create_reconciliation(con, tolerance_kwh)
-        _comment_columns(con, [v.name for v in VIEWS] + list(RECONCILIATION_COMMENTS))
+        names = [v.name for v in VIEWS]
+        for builder in extra_views:
+            names.extend(builder(con))
+        _comment_columns(con, names)
 
     _build(layout.duckdb_file, create)
     build_personal_catalog(layout)
@@ -142,14 +151,6 @@ def _comment_columns(con: duckdb.DuckDBPyConnection, views: list[str]) -> None:
                 con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {_quote(comment)}')
 
 
-def _create_reconciliation(con: duckdb.DuckDBPyConnection, tolerance_kwh: Decimal | None) -> None:
-    from reconcile.checks import DEFAULT_TOLERANCE_KWH, create_reconciliation_views
-
-    create_reconciliation_views(con, tolerance_kwh if tolerance_kwh is not None else DEFAULT_TOLERANCE_KWH)
-    for view, comment in RECONCILIATION_COMMENTS.items():
-        con.execute(f"COMMENT ON VIEW {view} IS {_quote(comment)}")
-
-
 def _create_ledger(con: duckdb.DuckDBPyConnection, layout: WarehouseLayout) -> None:
     paths = committed_ledgers(layout)
     if paths:
@@ -171,7 +172,7 @@ def connect_personal(layout: WarehouseLayout) -> duckdb.DuckDBPyConnection:
 
 
 def connect(layout: WarehouseLayout, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the catalog (building it first if there is none yet)."""
+    """Open the catalog (building it first, without the views of later steps, if there is none yet)."""
     if not layout.duckdb_file.exists():
         build_catalog(layout)
     return duckdb.connect(str(layout.duckdb_file), read_only=read_only)

@@ -11,8 +11,9 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from takuso.paths import WarehouseLayout
-from warehouse.store import PARQUET_OPTIONS, atomic_target, month_dir
+from core.files import atomic_target
+from core.paths import WarehouseLayout
+from warehouse.store import PARQUET_OPTIONS, month_dir
 
 
 def store_charges(layout: WarehouseLayout, month: date, charges: pa.Table) -> None:

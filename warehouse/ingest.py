@@ -17,7 +17,7 @@ import sys
 import threading
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -26,17 +26,18 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from core.files import copy_atomic
+from core.inputs import area_of, is_csv
+from core.paths import WarehouseLayout
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.source import Part
 from parsers.bp_xml.validate import duplicate_problem, find_duplicates, interval_key
-from takuso.inputs import area_of, is_csv
-from takuso.paths import WarehouseLayout
+from warehouse.catalog import ViewBuilder, build_catalog
 from warehouse.store import (
     RunLedger,
     StagedParquet,
     commit_run,
-    copy_atomic,
     file_id_of,
     month_dir,
     publish,
@@ -443,14 +444,15 @@ def ingest(
     on_file: Callable[[FileReport], None] | None = None,
     rebuild: bool = True,
     mapper: Callable[[Callable, list[tuple]], Iterable[Prepared]] | None = None,
+    extra_views: Sequence[ViewBuilder] = (),
 ) -> IngestReport:
     """Ingest ``sources`` as one run (the caller holds the warehouse lock).
+
+    ``extra_views`` are passed to :func:`warehouse.catalog.build_catalog` when the catalog is rebuilt.
 
     ``mapper(prepare_file, jobs)`` runs the per-file preparation elsewhere (e.g. a Dask cluster) and yields
     the results in job order; by default a process pool on this machine's cores.
     """
-    from warehouse.catalog import build_catalog
-
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     report = IngestReport(run_id)
     ledger = RunLedger(run_id)
@@ -549,10 +551,10 @@ def ingest(
     shutil.rmtree(staging_root, ignore_errors=True)
     if not ledger.rows:  # everything was skipped: nothing changes, not even the catalog
         if rebuild and (not layout.duckdb_file.exists() or _catalog_behind(layout)):
-            build_catalog(layout)
+            build_catalog(layout, extra_views)
         return report
     write_ledger(layout, ledger)
     commit_run(layout, run_id, {"files": len(report.files), "loaded": report.count("loaded"), "rows": report.rows})
     if rebuild:
-        build_catalog(layout)
+        build_catalog(layout, extra_views)
     return report

@@ -18,23 +18,19 @@ view can see, and re-running it writes the same files again (same ``file_id``, s
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from takuso.paths import WarehouseLayout
+from core.files import atomic_write_bytes, fsync_dir
+from core.paths import WarehouseLayout
 
 ROW_GROUP_ROWS = 1 << 18  # big row groups (one dictionary of point ids per 256 Ki values), bounded memory
 PARQUET_OPTIONS = {
@@ -58,41 +54,6 @@ def file_id_of(sha256_hex: str, area_code: str | None = None, account: str = "de
 
 def month_dir(d: date) -> str:
     return d.strftime("%Y-%m")
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename in ``path`` durable (where the file system lets a directory be fsynced)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextmanager
-def atomic_target(path: Path) -> Iterator[BinaryIO]:
-    """A file handle whose content appears at ``path`` only when the block ends without error.
-
-    Written to a temporary name in the same folder, fsynced, then renamed: a crash never leaves a
-    partial file under the real name.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    with atomic_target(path) as fh:
-        fh.write(data)
 
 
 class StagedParquet:
@@ -220,9 +181,3 @@ def read_committed_ledger(layout: WarehouseLayout, columns: Iterable[str] | None
     if not paths:
         return LEDGER_SCHEMA.empty_table()
     return pa.concat_tables([pq.read_table(p, columns=list(columns) if columns else None) for p in paths])
-
-
-def copy_atomic(src: Path, dst: Path) -> None:
-    """Copy a file byte for byte to ``dst``, never leaving a partial file."""
-    with atomic_target(dst) as out, open(src, "rb") as inp:
-        shutil.copyfileobj(inp, out, 1 << 20)

@@ -595,14 +595,6 @@ FROM ds_wheeling_charges""",
     ),
 )
 
-RECONCILIATION_COMMENTS: dict[str, str] = {
-    "reconciliation_monthly": "月次照合 / per supply point and month: monthly confirmed total against the "
-    "confirmed and "
-    "preliminary 30-minute sums over the billing period, missing slots, flags (docs/reconciliation.md)",
-    "usage_gaps": "欠測 / slots expected (48) against received per point, date and data class",
-    "contract_demand_check": "契約電力検算 / contract kW recomputed from 30-minute data against form 2",
-}
-
 # Personal data (個人情報): only in takuso-personal.duckdb (mode 0600), never in the analysts' catalog.
 PERSONAL_COLUMNS: tuple[str, ...] = ("customer_id", "customer_name", "supply_address")
 PERSONAL_VIEWS: tuple[View, ...] = (

@@ -22,14 +22,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
 
+from core.areas import tso_company_code
+from core.kinds import MESSAGE_KINDS, MessageKind
 from parsers.bp_xml.extract import QUANTITY, Level, RowSpec, arrow_type, extract_rows
 from parsers.bp_xml.filename import BPFileName
 from parsers.bp_xml.locate import locate_schema_errors
 from parsers.bp_xml.problems import Problem, RejectedFile
 from parsers.bp_xml.schema import compiled_schema, element_columns
 from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, Part, open_xml
-from takuso.areas import tso_company_code
-from takuso.kinds import MESSAGE_KINDS, MessageKind
 
 W4_ROW = RowSpec((Level(".", ("supply_point_id", "availability_code", "kwh")),))
 W5_ROW = RowSpec(

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from lxml import etree
 
+from core.kinds import MessageKind
 from parsers.bp_xml.schema import element_columns, elements_for
-from takuso.kinds import MessageKind
 
 QUANTITY = pa.decimal128(18, 6)
 

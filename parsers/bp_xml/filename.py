@@ -1,7 +1,7 @@
 """BP file names (ファイル名): W4/W5 prefix, kind, voltage, date, revision (更新番号), section (分割番号).
 
 bp-xml.md §4. The info kind code is characters 3..6 of the name for both BPs (W4 writes voltage then
-kind, W5 kind then voltage); which kind a code means is decided by ``takuso.kinds`` alone.
+kind, W5 kind then voltage); which kind a code means is decided by ``core.kinds`` alone.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from takuso.kinds import MESSAGE_KINDS, MessageKind
+from core.kinds import MESSAGE_KINDS, MessageKind
 
 _W4 = re.compile(r"^W4(?P<code>\d{4})(?P<date>\d{8})(?P<time>\d{4})(?P<rev>\d{2})(?P<sec>\d{2}|\d{4})$")
 _W5 = re.compile(r"^W5(?P<code>\d{4})(?P<date>\d{8})(?P<rev>\d{2})(?P<sec>\d{5})$")

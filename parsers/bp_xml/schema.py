@@ -17,7 +17,7 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from takuso.kinds import MessageKind
+from core.kinds import MessageKind
 
 XS = "http://www.w3.org/2001/XMLSchema"
 MAPPING_NS = "urn:takuso:xsd-mapping"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from takuso.paths import WarehouseLayout, resolve_warehouse
+from core.paths import WarehouseLayout, resolve_warehouse
+from reconcile.checks import catalog_views
 from warehouse.catalog import build_catalog
 from warehouse.lock import WarehouseBusy, writer_lock
 
@@ -17,7 +18,7 @@ def run_catalog(warehouse: Path | None = None, console: Console | None = None) -
     layout = WarehouseLayout(resolve_warehouse(warehouse))
     try:
         with writer_lock(layout.lock_file, wait=False):
-            path = build_catalog(layout)
+            path = build_catalog(layout, [catalog_views()])
     except WarehouseBusy as exc:
         console.print(f"[red]{exc}[/red]")
         return 2

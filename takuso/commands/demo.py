@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from takuso.paths import WarehouseLayout, resolve_warehouse
+from core.paths import WarehouseLayout, resolve_warehouse
 
 SAMPLE = Path("sample_data/small")  # under the current folder, else under the source checkout
 _CHECKOUT_SAMPLE = Path(__file__).resolve().parents[2] / SAMPLE
@@ -71,7 +71,7 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
 
     use_private_prefect_home(demo_dir / "prefect")
     sample = find_sample(demo_dir, console)
-    from takuso.config import demo_config
+    from core.config import demo_config
     from tso.simulator import Simulator
 
     with Simulator(sample / "bp", demo_dir / "certs") as sim:

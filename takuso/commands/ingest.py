@@ -8,9 +8,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from takuso.areas import AREAS
-from takuso.inputs import expand_paths
-from takuso.paths import WarehouseLayout, resolve_warehouse
+from core.areas import AREAS
+from core.inputs import expand_paths
+from core.paths import WarehouseLayout, resolve_warehouse
+from reconcile.checks import catalog_views
 from warehouse.ingest import FileReport, IngestReport, ingest, sources_for
 from warehouse.lock import WarehouseBusy, writer_lock
 
@@ -88,4 +89,10 @@ def _ingest_with_progress(files, layout, area, account, workers, console) -> Ing
             progress.update(task, advance=1, description=f"{fr.status:8} {fr.file_name}")
             progress.refresh()
 
-        return ingest(sources_for(files, area, account), layout, workers=workers, on_file=advance)
+        return ingest(
+            sources_for(files, area, account),
+            layout,
+            workers=workers,
+            on_file=advance,
+            extra_views=[catalog_views()],
+        )

@@ -7,7 +7,6 @@ files); 2 configuration or usage error.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from rich.console import Console
@@ -15,21 +14,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from takuso.areas import AREAS
-from takuso.config import Config, ConfigError, load_config
-from takuso.paths import resolve_warehouse
+from core.areas import AREAS
+from core.config import Config, ConfigError, load_config, pick_warehouse
 from tso.client import TsoResult, pull_all
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_TSO_FAILED, EXIT_CONFIG = 0, 1, 2
-
-
-def pick_warehouse(option: Path | None, config: Config) -> Path:
-    """``--warehouse``, else ``$TAKUSO_WAREHOUSE``, else the config's ``warehouse``, else ``./warehouse``."""
-    if option is None and not os.environ.get("TAKUSO_WAREHOUSE") and config.warehouse is not None:
-        return config.warehouse
-    return resolve_warehouse(option)
 
 
 def run_pull(

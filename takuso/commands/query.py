@@ -8,7 +8,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from takuso.paths import WarehouseLayout, resolve_warehouse
+from core.paths import WarehouseLayout, resolve_warehouse
 from warehouse.catalog import connect
 
 

@@ -17,11 +17,11 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from core.areas import AREAS
 from reconcile.checks import DEFAULT_TOLERANCE_KWH
 from reconcile.report import FORMATS, write_report
 from reconcile.result import ReconciliationResult, build_reconciliation
 from reconcile.tariff import TariffError
-from takuso.areas import AREAS
 
 
 def parse_month(text: str) -> date:

@@ -6,15 +6,16 @@ from pathlib import Path
 
 from rich.console import Console
 
+from core.paths import WarehouseLayout, resolve_warehouse
+from reconcile.checks import catalog_views
 from takuso.commands.reconcile import run_reconcile
-from takuso.paths import WarehouseLayout, resolve_warehouse
 from warehouse.catalog import build_catalog, connect
 from warehouse.charges import store_charges
 from warehouse.lock import WarehouseBusy, writer_lock
 
 
 def _tolerance(config: Path | None) -> str:
-    from takuso.config import default_config_path, load_config
+    from core.config import default_config_path, load_config
 
     path = config or default_config_path()
     if path is None or not Path(path).exists():
@@ -36,7 +37,7 @@ def reconcile_command(
         try:
             with writer_lock(layout.lock_file, say=lambda m: console.print(f"[yellow]{m}[/yellow]")):
                 store_charges(layout, result.month, result.charges)
-                build_catalog(layout, tolerance_kwh=result.tolerance_kwh)
+                build_catalog(layout, [catalog_views(result.tolerance_kwh)])
         except WarehouseBusy as exc:
             console.print(f"[yellow]charges not stored: {exc}[/yellow]")
 

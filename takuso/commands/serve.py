@@ -24,7 +24,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from takuso.config import Config, ConfigError, load_config
+from core.config import Config, ConfigError, load_config
 
 EXIT_CONFIG = 2
 DEPLOYMENT_NAME = "nightly"

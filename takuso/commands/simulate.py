@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from takuso.areas import AREAS
+from core.areas import AREAS
 from tso.simulator import Simulator
 
 DEFAULT_ROOT = Path("sample_data/small/bp")  # under the current folder, else under the source checkout

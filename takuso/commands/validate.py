@@ -7,9 +7,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from core.inputs import area_of, expand_paths, is_csv
 from parsers.bp_xml.problems import Problem
 from parsers.bp_xml.validate import validate_bp_file
-from takuso.inputs import area_of, expand_paths, is_csv
 
 
 def _validate_csv(path: Path, area: str | None) -> tuple[str, int, list[str], list[str]]:

@@ -12,6 +12,7 @@ only when needed, and never appears in a log record, an exception message or a `
 from __future__ import annotations
 
 import logging
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -21,9 +22,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from takuso.areas import AREAS
-from takuso.kinds import KINDS_BY_NAME, MESSAGE_KINDS
-from tso.certs import (
+from core.areas import AREAS
+from core.certs import (
     EXPIRY_WARNING_DAYS,
     CertificateError,
     ClientIdentity,
@@ -32,6 +32,8 @@ from tso.certs import (
     password_from_env,
     password_from_file,
 )
+from core.kinds import KINDS_BY_NAME, MESSAGE_KINDS
+from core.paths import resolve_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ class ClientCertConfig:
         raise CertificateError("no pkcs12_password_env or pkcs12_password_file for the PKCS#12 file")
 
     def load(self) -> ClientIdentity:
-        """Load the key and certificate into memory (raises :class:`tso.certs.CertificateError`)."""
+        """Load the key and certificate into memory (raises :class:`core.certs.CertificateError`)."""
         if self.pkcs12 is not None:
             return load_pkcs12(self.pkcs12, self.password())
         if self.cert_pem is not None and self.key_pem is not None:
@@ -471,3 +473,10 @@ def demo_config(
         for code in codes
     }
     return Config(retailer_code=retailer_code, tsos=tsos, warehouse=warehouse, loopback_only=True)
+
+
+def pick_warehouse(option: Path | None, config: Config) -> Path:
+    """``--warehouse``, else ``$TAKUSO_WAREHOUSE``, else the config's ``warehouse``, else ``./warehouse``."""
+    if option is None and not os.environ.get("TAKUSO_WAREHOUSE") and config.warehouse is not None:
+        return config.warehouse
+    return resolve_warehouse(option)

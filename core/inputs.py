@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from takuso.areas import AREAS
+from core.areas import AREAS
 
 SUFFIXES = (".zip", ".xml", ".csv")
 _CSV_AREA = re.compile(r"_(0[1-9]|10)_\d{6}$")
