@@ -2,15 +2,24 @@
 
 Pure functions on ``decimal.Decimal`` (never float), following wheeling-charges.md:
 
-* 基本料金 (basic charge, §2): unit price × contract kW / kVA, or per contract, or per lamp/appliance (定額).
+* 基本料金 (basic charge, §2): unit price × contract kW / kVA, or per contract (SB 5 A / 15 A), or per lamp
+  and appliance (定額). A 定額 contract without lamp and appliance counts is not computed.
 * 力率割引・割増 (power-factor adjustment, §3): pf_multiplier = (185 − PF) / 100;
   ``power_factor_adjustment`` = basic × (pf_multiplier − 1), only where the tariff row says so.
-* 電力量料金 (energy charge, §4): Σ kWh × unit price effective on each day, per time-of-use band.
+* 電力量料金 (energy charge, §4): kWh × unit price effective on each day, per time-of-use band; the bands
+  follow the area's calendar (Sundays, national holidays and the TSO's listed days are 夜間 all day).
 * 契約超過金 (contract-excess charge, §6) for negotiated (協議) points; multiplier assumed.
 * 制限中止割引 (curtailment discount, §7): (basic + PF adjustment) × discount_rate.
-* 端数処理 (rounding, §9): kW/kWh/% half up to 1; lines keep sen; the total is truncated to whole yen.
-* 日割 (pro-rating, §10): when the period differs from the reference month by more than 5 days.
-* A unit-price change inside a period splits it by day (§4, §11.1).
+* 端数処理 (rounding, §9): kW/kVA/kWh/% half up to 1; lines keep sen; the total is truncated to whole yen.
+  kWh: the monthly total (月間確定使用量) when one energy price covers the period; otherwise the unrounded
+  30-minute values summed per price segment and band, each sum rounded once (docs/reconciliation.md).
+* 日割 (pro-rating, §10.1): when supply starts or ends inside the period, the contract changes, or the
+  period differs from the reference month by more than 5 days.
+* A unit-price change or a contract change inside a period splits it into segments by day (§4, §11.1).
+
+The contracts come as plain data (``reconcile.contract.SupplyPointContract``), in the order of preference
+(the contract register, then Form 2, then the tariff's default menu): on each day the first contract in
+force applies.
 """
 
 from __future__ import annotations
@@ -19,17 +28,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from reconcile import rules
+from reconcile.contract import FLAT_RATE_BASES, SOURCE_REGISTER, SupplyPointContract
 from reconcile.rounding import round_quantity, to_sen, truncate_yen
-from reconcile.tariff import TariffRow, TariffTable
+from reconcile.tariff import TariffRow, TariffTable, weakest_status
+from reconcile.tou_calendar import TouCalendar
 
 ZERO = Decimal("0")
 
 
 class ChargeError(ValueError):
-    """The charge cannot be computed (no tariff for a day, unknown unit price, missing contract kW, …)."""
+    """The charge cannot be computed (no contract or tariff for a day, unknown price, missing inputs, …)."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +53,8 @@ class ChargeInput:
     target_month: date  # billing month (対象年月), first day
     period_start: date
     period_end: date  # inclusive
-    service_menu: str  # 接続送電サービス
+    contracts: tuple[SupplyPointContract, ...]  # in order of preference; the first in force on a day applies
     voltage: str = "low"
-    contract_basis: str | None = None  # None → rules.DEFAULT_CONTRACT_BASIS (実量契約, per kW)
-    contract_quantity: Decimal | None = None  # contract kW (契約電力) or kVA, before rounding
-    contract_kw_source: str = ""  # where contract_quantity came from, for the explanation
-    flat_items: Mapping[str, int] = field(default_factory=dict)  # 定額: contract_basis → lamps / appliances
     power_factor: Decimal | None = None  # 力率, % (monthly average 08:00-22:00)
     max_demand_kw: Decimal | None = None  # 最大需要電力 of the month
     determination_kind: str | None = None  # Form 2 算定区分: actual / negotiated / …
@@ -54,7 +62,6 @@ class ChargeInput:
     slot_kwh: Mapping[date, Mapping[int, Decimal]] = field(default_factory=dict)  # day → slot → billable kWh
     curtailment_rate: Decimal | None = None  # Form 3 discount_rate (fraction)
     curtailment_days: int | None = None  # Form 3 discount_days
-    force_prorate: bool = False  # supply start/end or contract change inside the period (§10.1)
 
     @property
     def period_days(self) -> int:
@@ -64,12 +71,13 @@ class ChargeInput:
 
 @dataclass(frozen=True)
 class Segment:
-    """Consecutive days of a period with one rate set (a unit-price change splits a period, §4)."""
+    """Consecutive days of a period with one contract and one rate set (§4, §10.1)."""
 
     tariff_id: str
     start: date
     end: date
     rows: tuple[TariffRow, ...]
+    contract: SupplyPointContract
 
     @property
     def days(self) -> int:
@@ -77,37 +85,39 @@ class Segment:
         return (self.end - self.start).days + 1
 
     def label(self) -> str:
-        """``2025-09-21..2025-09-30 hepco-lv-hyojun-2019-10``."""
+        """``2025-09-21..2025-09-30 01-dento-hyojun-2024-04``."""
         return f"{self.start}..{self.end} {self.tariff_id}"
 
 
 @dataclass(frozen=True)
 class ChargeLine:
-    """One computed row of ``wheeling_charges`` with the figures that explain it."""
+    """One row of ``wheeling_charges`` with the figures that explain it (columns: warehouse/charges.py)."""
 
     supply_point_id: str
     area_code: str
     voltage: str
     target_month: date
-    period_start: date
+    period_start: date  # the billing period, cut at the supply start and end
     period_end: date
     period_days: int
     reference_days: int
     is_prorated: bool
     service_menu: str
     status: str  # 'computed' or 'not_computed'
+    reason: str | None = None  # why the line was not computed
+    rate_status: str | None = None  # weakest status of the rates used: confirmed / secondary / user / example
     tariff_id: str | None = None  # the rate set valid on period_end
-    tariff_ids: str = ""  # every rate set used, comma-separated, when a price change split the period
+    tariff_ids: str = ""  # every rate set used, comma-separated, when the period was split
+    contract_source: str = ""  # where the contract came from (register, Form 2, default menu, …)
     contract_basis: str | None = None
     contract_unit: str | None = None
     contract_quantity: Decimal | None = None  # rounded kW / kVA / 1 per contract
-    contract_kw_source: str = ""
     power_factor: Decimal | None = None  # rounded %
-    pf_multiplier: Decimal = Decimal("1")
+    pf_multiplier: Decimal | None = None
     billed_kwh: Decimal | None = None
     kwh_day: Decimal | None = None
     kwh_night: Decimal | None = None
-    kwh_source: str = ""
+    kwh_source: str = ""  # monthly_usage / interval_usage / none
     discount_rate: Decimal | None = None
     basic_charge: Decimal | None = None
     power_factor_adjustment: Decimal | None = None
@@ -115,15 +125,12 @@ class ChargeLine:
     contract_excess_charge: Decimal | None = None
     curtailment_discount: Decimal | None = None
     total_yen: Decimal | None = None
-    detail: str = ""
-    note: str = ""
+    detail: str = ""  # the arithmetic of every line, readable
+    note: str = ""  # remarks on a computed line (an assumption used, a discount not applied, …)
 
     def as_dict(self) -> dict[str, Any]:
         """The line as a plain dict (column → value)."""
-        return {name: getattr(self, name) for name in CHARGE_COLUMNS}
-
-
-CHARGE_COLUMNS = tuple(ChargeLine.__dataclass_fields__)
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 def pf_multiplier(power_factor: Decimal) -> Decimal:
@@ -131,74 +138,119 @@ def pf_multiplier(power_factor: Decimal) -> Decimal:
     return (rules.PF_BASE - round_quantity(power_factor)) / Decimal(100)
 
 
-def split_by_tariff(inp: ChargeInput, tariffs: TariffTable) -> list[Segment]:
-    """Walk the period day by day and group consecutive days with the same rate set (§4)."""
+def _days(start: date, end: date) -> Iterable[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def supplied_period(inp: ChargeInput) -> tuple[date, date]:
+    """The billing period cut at the supply start and end that the contracts state (§10.1)."""
+    starts = [c.supply_start for c in inp.contracts if c.supply_start is not None]
+    ends = [c.supply_end for c in inp.contracts if c.supply_end is not None]
+    start = max(inp.period_start, min(starts)) if starts else inp.period_start
+    end = min(inp.period_end, max(ends)) if ends else inp.period_end
+    if end < start:
+        raise ChargeError(f"the point is not supplied in {inp.period_start}..{inp.period_end} (supply start/end)")
+    return start, end
+
+
+def split_period(inp: ChargeInput, tariffs: TariffTable, start: date, end: date) -> list[Segment]:
+    """Walk the days and group consecutive days with the same contract and rate set (§4, §10.1)."""
     if inp.period_end < inp.period_start:
         raise ChargeError(f"period_end {inp.period_end} is before period_start {inp.period_start}")
     segments: list[Segment] = []
-    day = inp.period_start
-    while day <= inp.period_end:
-        rows = tariffs.rate_set(inp.area_code, inp.service_menu, day)
+    for day in _days(start, end):
+        contract = next((c for c in inp.contracts if c.applies_on(day)), None)
+        if contract is None:
+            raise ChargeError(f"no contract (menu) in force on {day}")
+        rows = tariffs.rate_set(inp.area_code, contract.service_menu, day)
         if not rows:
             raise ChargeError(
-                f"no tariff for area {inp.area_code} menu {inp.service_menu!r} on {day}; add its rates to the "
-                "tariff file"
+                f"no tariff for area {inp.area_code} menu {contract.service_menu!r} on {day}; add its rates to a "
+                "tariff file (takuso tariffs template)"
             )
-        tariff_id = rows[0].tariff_id
-        if segments and segments[-1].tariff_id == tariff_id:
-            last = segments[-1]
-            segments[-1] = Segment(tariff_id, last.start, day, last.rows)
+        last = segments[-1] if segments else None
+        if last is not None and last.tariff_id == rows[0].tariff_id and last.contract is contract:
+            segments[-1] = Segment(last.tariff_id, last.start, day, last.rows, contract)
         else:
-            segments.append(Segment(tariff_id, day, day, rows))
-        day += timedelta(days=1)
+            segments.append(Segment(rows[0].tariff_id, day, day, rows, contract))
     return segments
 
 
 def _price(row: TariffRow) -> Decimal:
     if row.unit_price_yen is None:
         raise ChargeError(
-            f"the unit price of {row.tariff_id} {row.charge} {row.contract_basis or row.tou_band} is unknown "
-            f"({row.origin}); add it to the tariff file"
+            f"the unit price of {row.tariff_id} {row.component()} is unknown ({row.origin}); add it to a tariff file"
         )
     return row.unit_price_yen
 
 
-def _basic_row(seg: Segment, basis: str | None) -> TariffRow | None:
-    basics = [r for r in seg.rows if r.charge == "basic"]
-    if not basics:
-        return None
-    if basis is not None:
-        for r in basics:
-            if r.contract_basis == basis:
-                return r
-        known = ", ".join(r.contract_basis for r in basics)
-        raise ChargeError(f"{seg.tariff_id} has no basic charge for contract basis {basis!r} (it has: {known})")
-    for r in basics:
-        if r.contract_basis == rules.DEFAULT_CONTRACT_BASIS:
-            return r
-    per_kw = [r for r in basics if r.unit == "kW"]
-    if per_kw:
-        return per_kw[0]
-    raise ChargeError(f"{seg.tariff_id}: the contract basis is not known and the menu has no per-kW basic charge")
-
-
-def _quantity(row: TariffRow, inp: ChargeInput) -> Decimal:
-    if row.unit == "contract":
-        return Decimal(1)
-    if inp.contract_quantity is None:
-        raise ChargeError(f"contract {row.unit} (契約電力) is not known for {inp.supply_point_id}")
-    return round_quantity(inp.contract_quantity)
+def _terms(contract: SupplyPointContract) -> tuple[Any, ...]:
+    """What a contract prices on; two contracts with the same terms are no contract change."""
+    return (contract.service_menu, contract.contract_basis, contract.contract_quantity, tuple(contract.items.items()))
 
 
 @dataclass
 class _Basic:
     basic: Decimal = ZERO
     pf_adjustment: Decimal = ZERO
-    multiplier: Decimal = Decimal("1")
-    row: TariffRow | None = None
+    multiplier: Decimal | None = None
+    row: TariffRow | None = None  # the basic row of the last segment (kW / kVA / A)
     quantity: Decimal | None = None
+    used: list[TariffRow] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def _flat_rate(seg: Segment, denominator: int, out: _Basic) -> None:
+    """定額: count × unit price per lamp / appliance size."""
+    contract = seg.contract
+    if not contract.items:
+        raise ChargeError(
+            f"{contract.service_menu} is priced per lamp and appliance (定額) and the contract gives no lamp or "
+            "appliance counts"
+        )
+    for size, count in contract.items.items():
+        row = next((r for r in seg.rows if r.charge in FLAT_RATE_BASES and r.size == size), None)
+        if row is None:
+            sizes = ", ".join(r.size for r in seg.rows if r.charge in FLAT_RATE_BASES)
+            raise ChargeError(f"{seg.tariff_id} has no lamp or appliance size {size!r} (it has: {sizes})")
+        price = _price(row)
+        amount = to_sen(Decimal(count) * price * seg.days / denominator)
+        out.basic += amount
+        out.used.append(row)
+        out.lines.append(
+            f"定額 {row.charge} {seg.label()}: {count} × {size} × {price} × {seg.days}/{denominator} = {amount}"
+        )
+
+
+def _basic_row(seg: Segment) -> tuple[TariffRow, Decimal, str]:
+    """The basic-charge row for the segment's contract, the quantity it is multiplied by, and the rounding."""
+    contract = seg.contract
+    basis = contract.contract_basis or rules.DEFAULT_CONTRACT_BASIS
+    basics = [r for r in seg.rows if r.charge == "basic"]
+    if basis == "A":
+        if contract.contract_quantity is None:
+            raise ChargeError(f"contract amperes (契約電流) are not known for {contract.supply_point_id}")
+        amperes = contract.contract_quantity
+        row = next((r for r in basics if r.contract_basis == "A" and Decimal(r.size) == amperes), None)
+        if row is None:
+            sizes = ", ".join(f"{r.size} A" for r in basics if r.contract_basis == "A") or "none"
+            raise ChargeError(f"{seg.tariff_id} has no basic charge for a {amperes} A contract (A contracts: {sizes})")
+        return row, Decimal(1), f"{amperes} A contract"
+    row = next((r for r in basics if r.contract_basis == basis), None)
+    if row is None:
+        known = ", ".join(r.contract_basis for r in basics)
+        raise ChargeError(f"{seg.tariff_id} has no basic charge on contract basis {basis!r} (it has: {known})")
+    if contract.contract_quantity is None:
+        raise ChargeError(f"contract {row.unit} (契約電力) is not known for {contract.supply_point_id}")
+    quantity = round_quantity(contract.contract_quantity)
+    rounding = (
+        "" if quantity == contract.contract_quantity else f" ({contract.contract_quantity} → {quantity} 四捨五入)"
+    )
+    return row, quantity, rounding
 
 
 def _basic_charge(inp: ChargeInput, segments: list[Segment], denominator: int) -> _Basic:
@@ -206,39 +258,41 @@ def _basic_charge(inp: ChargeInput, segments: list[Segment], denominator: int) -
     out = _Basic()
     pf_missing_noted = False
     for seg in segments:
-        row = _basic_row(seg, inp.contract_basis)
-        if row is not None:
-            quantity = _quantity(row, inp)
-            price = _price(row)
-            amount = to_sen(quantity * price * seg.days / denominator)
-            out.row, out.quantity = row, quantity
-            out.basic += amount
+        has_flat = any(r.charge in FLAT_RATE_BASES for r in seg.rows)
+        has_basic = any(r.charge == "basic" for r in seg.rows)
+        if seg.contract.is_flat_rate or (has_flat and not has_basic):
+            if not has_flat:
+                raise ChargeError(f"{seg.tariff_id} has no lamp or appliance (定額) rates for a 定額 contract")
+            _flat_rate(seg, denominator, out)
+            continue
+        if not has_basic:
+            continue
+        row, quantity, rounding = _basic_row(seg)
+        price = _price(row)
+        amount = to_sen(quantity * price * seg.days / denominator)
+        out.row, out.quantity = row, quantity
+        out.used.append(row)
+        out.basic += amount
+        out.lines.append(
+            f"基本料金 basic {seg.label()}: {quantity} {row.unit}{rounding} × {price} × {seg.days}/{denominator} "
+            f"= {amount}"
+        )
+        if row.pf_adjustment:
+            if inp.power_factor is None:
+                multiplier = rules.PF_MISSING_MULTIPLIER
+                if not pf_missing_noted:
+                    out.notes.append("power factor missing: no PF adjustment (assumed, §3)")
+                    pf_missing_noted = True
+            else:
+                multiplier = pf_multiplier(inp.power_factor)
+            adjustment = to_sen(amount * (multiplier - 1))
+            out.multiplier = multiplier
+            out.pf_adjustment += adjustment
             out.lines.append(
-                f"基本料金 basic {seg.label()}: {quantity} {row.unit} × {price} × {seg.days}/{denominator} = {amount}"
+                f"力率 PF adjustment {seg.label()}: PF {inp.power_factor} % → (185 − PF)/100 = {multiplier}; "
+                f"{amount} × ({multiplier} − 1) = {adjustment}"
             )
-            if row.pf_adjustment:
-                if inp.power_factor is None:
-                    multiplier = rules.PF_MISSING_MULTIPLIER
-                    if not pf_missing_noted:
-                        out.notes.append("power factor missing: no PF adjustment (assumed, §3)")
-                        pf_missing_noted = True
-                else:
-                    multiplier = pf_multiplier(inp.power_factor)
-                adjustment = to_sen(amount * (multiplier - 1))
-                out.multiplier = multiplier
-                out.pf_adjustment += adjustment
-                out.lines.append(f"力率 PF adjustment {seg.label()}: {amount} × ({multiplier} − 1) = {adjustment}")
-        for basis, count in sorted(inp.flat_items.items()):
-            flat = [r for r in seg.rows if r.charge in ("lamp", "appliance") and r.contract_basis == basis]
-            if not flat:
-                raise ChargeError(f"{seg.tariff_id} has no flat-rate (定額) row for {basis!r}")
-            price = _price(flat[0])
-            amount = to_sen(Decimal(count) * price * seg.days / denominator)
-            out.basic += amount
-            out.lines.append(
-                f"定額 flat {seg.label()}: {count} × {basis} × {price} × {seg.days}/{denominator} = {amount}"
-            )
-    if out.row is None and not inp.flat_items:
+    if not out.used:
         out.notes.append("the menu has no basic charge")
     return out
 
@@ -249,31 +303,31 @@ class _Energy:
     kwh: Decimal = ZERO
     by_band: dict[str, Decimal] = field(default_factory=dict)
     source: str = ""
+    used: list[TariffRow] = field(default_factory=list)
+    calendar: TouCalendar | None = None
     lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
-def _sum_slots(inp: ChargeInput, start: date, end: date, slots: frozenset[int]) -> Decimal:
-    total = ZERO
-    day = start
-    while day <= end:
+def _missing_slots(inp: ChargeInput, start: date, end: date) -> int:
+    present = sum(1 for day in _days(start, end) for v in inp.slot_kwh.get(day, {}).values() if v is not None)
+    return ((end - start).days + 1) * rules.SLOTS_PER_DAY - present
+
+
+def _band_sums(inp: ChargeInput, seg: Segment, calendar: TouCalendar | None) -> dict[str, Decimal]:
+    """Unrounded Σ of the segment's 30-minute values per band (``all``, or ``day`` / ``night``)."""
+    sums = {"all": ZERO, "day": ZERO, "night": ZERO}
+    for day in _days(seg.start, seg.end):
         for slot, kwh in inp.slot_kwh.get(day, {}).items():
-            if slot in slots and kwh is not None:
-                total += kwh
-        day += timedelta(days=1)
-    return total
+            if kwh is None:
+                continue
+            sums["all"] += kwh
+            if calendar is not None:
+                sums[calendar.band(day, slot)] += kwh
+    return sums
 
 
-def _missing_slots(inp: ChargeInput) -> int:
-    present = 0
-    day = inp.period_start
-    while day <= inp.period_end:
-        present += sum(1 for v in inp.slot_kwh.get(day, {}).values() if v is not None)
-        day += timedelta(days=1)
-    return inp.period_days * rules.SLOTS_PER_DAY - present
-
-
-def _energy_charge(inp: ChargeInput, segments: list[Segment]) -> _Energy:
+def _energy_charge(inp: ChargeInput, segments: list[Segment], tariffs: TariffTable) -> _Energy:
     """電力量料金: kWh per segment and band, rounded half up to 1 kWh, × the day's unit price (§4, §9)."""
     out = _Energy()
     energy_rows = [[r for r in seg.rows if r.charge == "energy"] for seg in segments]
@@ -281,64 +335,80 @@ def _energy_charge(inp: ChargeInput, segments: list[Segment]) -> _Energy:
         out.source = "none"
         out.notes.append("the menu has no energy charge")
         return out
-    single_all = len(segments) == 1 and all(r.tou_band == "all" for r in energy_rows[0])
-    if single_all and inp.monthly_kwh is not None:
-        # §4: billable kWh comes from monthly confirmed usage when one price applies to the whole period.
+    one_price = len({seg.tariff_id for seg in segments}) == 1 and all(r.tou_band == "all" for r in energy_rows[0])
+    if one_price and inp.monthly_kwh is not None:
+        # One energy price for the whole period: the TSO's monthly total (月間確定使用量), rounded once (§4, §9).
         out.source = "monthly_usage"
-        quantities = {("all", 0): round_quantity(inp.monthly_kwh)}
-    else:
-        if not inp.slot_kwh:
-            raise ChargeError(
-                "30-minute confirmed values are needed (time-of-use menu or a price change inside the period) "
-                "and there are none"
-            )
-        out.source = "interval_usage"
-        quantities = {}
-        for i, (seg, rows) in enumerate(zip(segments, energy_rows, strict=True)):
-            for row in rows:
-                quantities[(row.tou_band, i)] = round_quantity(_sum_slots(inp, seg.start, seg.end, row.tou_slots))
-        missing = _missing_slots(inp)
-        if missing:
-            out.notes.append(f"{missing} 30-minute values missing in the period (欠測): energy may be understated")
-    for i, (seg, rows) in enumerate(zip(segments, energy_rows, strict=True)):
+        row = energy_rows[0][0]
+        kwh = round_quantity(inp.monthly_kwh)
+        price = _price(row)
+        amount = to_sen(kwh * price)
+        out.charge, out.kwh, out.by_band["all"] = amount, kwh, kwh
+        out.used.append(row)
+        out.lines.append(
+            f"電力量料金 energy {segments[0].start}..{segments[-1].end} {row.tariff_id}: monthly {inp.monthly_kwh} kWh"
+            f"{'' if kwh == inp.monthly_kwh else f' → {kwh} kWh (四捨五入)'} × {price} = {amount}"
+        )
+        return out
+    start, end = segments[0].start, segments[-1].end
+    missing = _missing_slots(inp, start, end)
+    if missing:
+        why = "time-of-use bands" if not one_price else "a price or contract change inside the period"
+        if inp.monthly_kwh is None and one_price:
+            why = "no monthly total"
+        raise ChargeError(
+            f"{missing} of {((end - start).days + 1) * rules.SLOTS_PER_DAY} 30-minute confirmed values are missing "
+            f"in {start}..{end} and the energy must be summed from them ({why})"
+        )
+    out.source = "interval_usage"
+    for seg, rows in zip(segments, energy_rows, strict=True):
+        calendar = None
+        if any(r.tou_band != "all" for r in rows):
+            calendar = tariffs.calendar(inp.area_code)
+            if calendar is None:
+                raise ChargeError(
+                    f"no time-of-use calendar for area {inp.area_code} ({seg.tariff_id} has day/night rates); add "
+                    "the area's row to calendars.csv"
+                )
+            out.calendar = calendar
+        sums = _band_sums(inp, seg, calendar)
         for row in rows:
-            key = ("all", 0) if out.source == "monthly_usage" else (row.tou_band, i)
-            kwh = quantities[key]
+            kwh = round_quantity(sums[row.tou_band])
             price = _price(row)
             amount = to_sen(kwh * price)
             out.charge += amount
             out.kwh += kwh
             out.by_band[row.tou_band] = out.by_band.get(row.tou_band, ZERO) + kwh
-            out.lines.append(f"電力量料金 energy {seg.label()} {row.tou_band}: {kwh} kWh × {price} = {amount}")
+            out.used.append(row)
+            out.lines.append(
+                f"電力量料金 energy {seg.label()} {row.tou_band}: Σ30分 {sums[row.tou_band]} kWh → {kwh} kWh "
+                f"(四捨五入) × {price} = {amount}"
+            )
+    if out.calendar is not None:
+        out.notes.append(f"day/night bands from the {out.calendar.describe()}")
     return out
 
 
-def _contract_excess(inp: ChargeInput, segments: list[Segment], basic: _Basic) -> tuple[Decimal, list[str]]:
+def _contract_excess(inp: ChargeInput, segments: list[Segment], basic: _Basic, denominator: int):
     """契約超過金 (§6, assumed form): excess kW × basic unit price × 1.5 × PF multiplier, by segment days."""
-    if (
-        inp.determination_kind != rules.CONTRACT_EXCESS_KIND
-        or inp.max_demand_kw is None
-        or basic.row is None
-        or basic.row.unit != "kW"
-        or basic.quantity is None
-    ):
+    if inp.determination_kind != rules.CONTRACT_EXCESS_KIND or inp.max_demand_kw is None:
         return ZERO, []
-    excess_kw = round_quantity(inp.max_demand_kw) - basic.quantity
-    if excess_kw <= 0:
-        return ZERO, []
-    total = ZERO
-    lines = []
+    total, lines = ZERO, []
+    demand = round_quantity(inp.max_demand_kw)
+    multiplier = basic.multiplier if basic.multiplier is not None else Decimal(1)
     for seg in segments:
-        row = _basic_row(seg, basic.row.contract_basis)
-        assert row is not None
+        if seg.contract.is_flat_rate or (seg.contract.contract_basis or rules.DEFAULT_CONTRACT_BASIS) != "kW":
+            continue
+        row, quantity, _ = _basic_row(seg)
+        excess_kw = demand - quantity
+        if excess_kw <= 0:
+            continue
         price = _price(row)
-        amount = to_sen(
-            excess_kw * price * rules.CONTRACT_EXCESS_MULTIPLIER * basic.multiplier * seg.days / inp.period_days
-        )
+        amount = to_sen(excess_kw * price * rules.CONTRACT_EXCESS_MULTIPLIER * multiplier * seg.days / denominator)
         total += amount
         lines.append(
-            f"契約超過金 excess {seg.label()}: {excess_kw} kW × {price} × {rules.CONTRACT_EXCESS_MULTIPLIER} × "
-            f"{basic.multiplier} × {seg.days}/{inp.period_days} = {amount}"
+            f"契約超過金 excess {seg.label()}: ({demand} − {quantity}) kW × {price} × "
+            f"{rules.CONTRACT_EXCESS_MULTIPLIER} × {multiplier} × {seg.days}/{denominator} = {amount}"
         )
     return total, lines
 
@@ -353,18 +423,41 @@ def _discount_rate(inp: ChargeInput) -> Decimal | None:
     return min(rate, Decimal(1))  # assumed: the discount never exceeds the basic charge
 
 
+def _prorating(inp: ChargeInput, start: date, end: date, segments: list[Segment], reference_days: int) -> list[str]:
+    """Why the period is pro-rated (日割, §10.1); empty when it is charged as one full month."""
+    why = []
+    if start > inp.period_start:
+        why.append(f"supply starts {start}")
+    if end < inp.period_end:
+        why.append(f"supply ends {end}")
+    changes = [b.start for a, b in pairwise(segments) if _terms(a.contract) != _terms(b.contract)]
+    if changes:
+        why.append("contract changes " + ", ".join(str(d) for d in changes))
+    days = (end - start).days + 1
+    if not why and rules.needs_prorating(days, reference_days):
+        why.append(f"{days} days vs {reference_days} in the reference month (more than {rules.PRORATE_TOLERANCE_DAYS})")
+    return why
+
+
 def calculate_charge(
     inp: ChargeInput, tariffs: TariffTable, curtailment_until: dict[str, date] | None = None
 ) -> ChargeLine:
     """Compute one ``wheeling_charges`` line; raise ``ChargeError`` when it cannot be computed."""
-    segments = split_by_tariff(inp, tariffs)
+    if not inp.contracts:
+        raise ChargeError(
+            f"no contract known: no {SOURCE_REGISTER} row, no Form 2 menu, and no tariff menu marked default_menu "
+            f"for area {inp.area_code} {inp.voltage} voltage on {inp.period_end}"
+        )
+    start, end = supplied_period(inp)
+    segments = split_period(inp, tariffs, start, end)
     reference_days = rules.reference_month_days(inp.target_month)
-    prorated = inp.force_prorate or rules.needs_prorating(inp.period_days, reference_days)
-    # §10: a full month is one month's basic charge; a pro-rated one is days / reference-month days.
-    denominator = reference_days if prorated else inp.period_days
+    days = (end - start).days + 1
+    prorate_why = _prorating(inp, start, end, segments, reference_days)
+    # §10.1: a full month is one month's basic charge; a pro-rated one is days / reference-month days.
+    denominator = reference_days if prorate_why else days
     basic = _basic_charge(inp, segments, denominator)
-    energy = _energy_charge(inp, segments)
-    excess, excess_lines = _contract_excess(inp, segments, basic)
+    energy = _energy_charge(inp, segments, tariffs)
+    excess, excess_lines = _contract_excess(inp, segments, basic, denominator)
     notes = basic.notes + energy.notes
     rate = _discount_rate(inp)
     discount = ZERO
@@ -378,18 +471,31 @@ def calculate_charge(
             rate = None
     gross = basic.basic + basic.pf_adjustment + energy.charge + excess - discount
     total = truncate_yen(gross)
-    lines = [*basic.lines, *energy.lines, *excess_lines, *discount_line, f"合計 total: {gross} → {total} (切り捨て)"]
+    head = [f"日割 pro-rated ({'; '.join(prorate_why)}): {days}/{reference_days}"] if prorate_why else []
+    lines = [
+        *head,
+        *basic.lines,
+        *energy.lines,
+        *excess_lines,
+        *discount_line,
+        f"合計 total: {gross} → {total} (切り捨て)",
+    ]
+    statuses = [r.status for r in basic.used + energy.used]
+    if energy.calendar is not None:
+        statuses.append(energy.calendar.status)
+    last = segments[-1]
     return ChargeLine(
-        **_period_of(inp, reference_days),
-        is_prorated=prorated,
-        service_menu=inp.service_menu,
+        **_period_of(inp, start, end, reference_days),
+        is_prorated=bool(prorate_why),
+        service_menu=last.contract.service_menu,
         status="computed",
-        tariff_id=segments[-1].tariff_id,
-        tariff_ids=",".join(s.tariff_id for s in segments),
-        contract_basis=basic.row.contract_basis if basic.row else None,
+        rate_status=weakest_status(statuses),
+        tariff_id=last.tariff_id,
+        tariff_ids=",".join(dict.fromkeys(s.tariff_id for s in segments)),
+        contract_source=",".join(dict.fromkeys(s.contract.source for s in segments)),
+        contract_basis=last.contract.contract_basis or (basic.row.contract_basis if basic.row else None),
         contract_unit=basic.row.unit if basic.row else None,
         contract_quantity=basic.quantity,
-        contract_kw_source=inp.contract_kw_source,
         power_factor=round_quantity(inp.power_factor) if inp.power_factor is not None else None,
         pf_multiplier=basic.multiplier,
         billed_kwh=energy.kwh,
@@ -408,16 +514,16 @@ def calculate_charge(
     )
 
 
-def _period_of(inp: ChargeInput, reference_days: int) -> dict:
+def _period_of(inp: ChargeInput, start: date, end: date, reference_days: int) -> dict[str, Any]:
     """The point and billing period every charge line starts with, computed or not."""
     return {
         "supply_point_id": inp.supply_point_id,
         "area_code": inp.area_code,
         "voltage": inp.voltage,
         "target_month": inp.target_month,
-        "period_start": inp.period_start,
-        "period_end": inp.period_end,
-        "period_days": inp.period_days,
+        "period_start": start,
+        "period_end": end,
+        "period_days": (end - start).days + 1,
         "reference_days": reference_days,
     }
 
@@ -426,12 +532,12 @@ def not_computed(inp: ChargeInput, reason: str) -> ChargeLine:
     """A line that says why no charge was computed (amounts NULL, ``status`` = 'not_computed')."""
     reference_days = rules.reference_month_days(inp.target_month)
     return ChargeLine(
-        **_period_of(inp, reference_days),
-        is_prorated=inp.force_prorate or rules.needs_prorating(inp.period_days, reference_days),
-        service_menu=inp.service_menu,
+        **_period_of(inp, inp.period_start, inp.period_end, reference_days),
+        is_prorated=rules.needs_prorating(inp.period_days, reference_days),
+        service_menu=inp.contracts[0].service_menu if inp.contracts else "",
         status="not_computed",
-        contract_kw_source=inp.contract_kw_source,
-        note=reason,
+        reason=reason,
+        contract_source=",".join(dict.fromkeys(c.source for c in inp.contracts)),
     )
 
 

@@ -6,13 +6,14 @@ The I/O edge of ``charges.py``. Inputs per supply point and billing period:
 * 30-minute billable kWh (confirmed): ``interval_usage`` (time-of-use bands and price changes);
 * contract kW and determination kind: ``contract_demand_breakdown`` (Form 2) for the billing month;
 * curtailment days or rate: ``curtailment_discounts`` (Form 3);
-* optional ``supply_point_contracts`` (supply_point_id, service_menu, contract_basis, contract_quantity):
-  a relation the operator may provide with each point's menu (接続送電サービス) and contract basis.
+* contracts: the contract register ``supply_point_contracts`` when it has rows for the point, else Form 2's
+  menu and contract kW, else the tariff's default menu (``reconcile.contract``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,52 +23,20 @@ import duckdb
 import pyarrow as pa
 
 from reconcile import rules
-from reconcile.charges import CHARGE_COLUMNS, ChargeInput, ChargeLine, calculate_charges, not_computed
+from reconcile.charges import ChargeInput, ChargeLine, calculate_charges
 from reconcile.checks import intervals_sql
+from reconcile.contract import (
+    SOURCE_DEFAULT_MENU,
+    SOURCE_FORM2,
+    SOURCE_REGISTER,
+    SupplyPointContract,
+    contract_from_record,
+)
 from reconcile.periods import billing_periods_sql
 from reconcile.tariff import TariffTable, load_tariffs
+from warehouse.charges import charges_table
 
-CONTRACTS_RELATION = "supply_point_contracts"
-
-_KWH = pa.decimal128(18, 6)
-_YEN = pa.decimal128(18, 2)
-CHARGE_SCHEMA = pa.schema(
-    [
-        ("supply_point_id", pa.string()),
-        ("area_code", pa.string()),
-        ("voltage", pa.string()),
-        ("target_month", pa.date32()),
-        ("period_start", pa.date32()),
-        ("period_end", pa.date32()),
-        ("period_days", pa.int32()),
-        ("reference_days", pa.int32()),
-        ("is_prorated", pa.bool_()),
-        ("service_menu", pa.string()),
-        ("status", pa.string()),
-        ("tariff_id", pa.string()),
-        ("tariff_ids", pa.string()),
-        ("contract_basis", pa.string()),
-        ("contract_unit", pa.string()),
-        ("contract_quantity", _KWH),
-        ("contract_kw_source", pa.string()),
-        ("power_factor", _KWH),
-        ("pf_multiplier", _KWH),
-        ("billed_kwh", _KWH),
-        ("kwh_day", _KWH),
-        ("kwh_night", _KWH),
-        ("kwh_source", pa.string()),
-        ("discount_rate", _KWH),
-        ("basic_charge", _YEN),
-        ("power_factor_adjustment", _YEN),
-        ("energy_charge", _YEN),
-        ("contract_excess_charge", _YEN),
-        ("curtailment_discount", _YEN),
-        ("total_yen", pa.decimal128(18, 0)),
-        ("detail", pa.string()),
-        ("note", pa.string()),
-    ]
-)
-assert tuple(CHARGE_SCHEMA.names) == CHARGE_COLUMNS
+CONTRACTS_RELATION = SOURCE_REGISTER
 
 
 def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
@@ -76,10 +45,6 @@ def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     except duckdb.CatalogException:
         return False
     return True
-
-
-def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
-    return {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -96,26 +61,24 @@ def _lookback_start(month: date) -> date:
 def _form2(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, dict[str, Any]]:
     if not _exists(con, "contract_demand_breakdown"):
         return {}
-    cols = _columns(con, "contract_demand_breakdown")
-    kind = "any_value(determination_kind)" if "determination_kind" in cols else "NULL"
-    menu = "any_value(service_menu)" if "service_menu" in cols else "NULL"
     rows = _records(
         con,
-        f"""SELECT supply_point_id, max(contract_kw) AS contract_kw, {kind} AS determination_kind,
-                   {menu} AS service_menu
-            FROM contract_demand_breakdown WHERE billing_month = ? GROUP BY supply_point_id""",
+        """SELECT supply_point_id, max(contract_kw) AS contract_kw, any_value(determination_kind) AS determination_kind,
+                  any_value(service_menu) AS service_menu
+           FROM contract_demand_breakdown WHERE billing_month = ? GROUP BY supply_point_id""",
         [month],
     )
     return {r["supply_point_id"]: r for r in rows}
 
 
-def _contracts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+def _register(con: duckdb.DuckDBPyConnection) -> dict[str, list[SupplyPointContract]]:
+    """The contract register (``supply_point_contracts``), per supply point in order of ``valid_from``."""
     if not _exists(con, CONTRACTS_RELATION):
         return {}
-    rows = _records(
-        con, f"SELECT supply_point_id, service_menu, contract_basis, contract_quantity FROM {CONTRACTS_RELATION}"
-    )
-    return {r["supply_point_id"]: r for r in rows}
+    out: dict[str, list[SupplyPointContract]] = defaultdict(list)
+    for rec in _records(con, f"SELECT * FROM {CONTRACTS_RELATION} ORDER BY supply_point_id, valid_from NULLS FIRST"):
+        out[rec["supply_point_id"]].append(contract_from_record(rec))
+    return out
 
 
 def _twelve_month_max(con: duckdb.DuckDBPyConnection, month: date) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
@@ -171,44 +134,68 @@ def _curtailment(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, dict[
     return {r["supply_point_id"]: r for r in rows}
 
 
-def charge_inputs(
-    con: duckdb.DuckDBPyConnection, month: date, tariffs: TariffTable
-) -> tuple[list[ChargeInput], dict[str, str]]:
+def _contracts_of(
+    p: dict[str, Any],
+    register: list[SupplyPointContract],
+    f2: dict[str, Any],
+    kw: tuple[Decimal | None, str],
+    tariffs: TariffTable,
+) -> tuple[SupplyPointContract, ...]:
+    """The point's contracts in order of preference: the register, else Form 2, else the default menu.
+
+    A register contract priced per kW without a quantity takes the contract kW of Form 2 (or the 12-month
+    maximum, §5); ``source`` says where the menu and the quantity came from.
+    """
+    quantity, kw_source = kw
+    if register:
+        return tuple(
+            replace(c, contract_quantity=quantity, source=f"{c.source}, kW: {kw_source}")
+            if c.contract_quantity is None and (c.contract_basis or rules.DEFAULT_CONTRACT_BASIS) == "kW" and quantity
+            else c
+            for c in register
+        )
+    menu, source = f2.get("service_menu"), SOURCE_FORM2
+    if not menu:
+        # Assumed (no menu from the register or Form 2): the tariff's default_menu for the area and voltage.
+        menu, source = tariffs.default_menu(p["area_code"], p["voltage"], p["period_end"]), SOURCE_DEFAULT_MENU
+    if not menu:
+        return ()
+    return (
+        SupplyPointContract(
+            supply_point_id=p["supply_point_id"],
+            area_code=p["area_code"],
+            service_menu=menu,
+            contract_quantity=quantity,
+            source=source if kw_source in ("", source) else f"{source}, kW: {kw_source}",
+        ),
+    )
+
+
+def charge_inputs(con: duckdb.DuckDBPyConnection, month: date, tariffs: TariffTable) -> list[ChargeInput]:
     """Build the calculator's inputs for every point with monthly usage in ``month``.
 
-    Returns the inputs and, per supply point, a reason when no input could be built (no menu known).
+    A point without any contract (no register row, no Form 2 menu and no default menu in the tariff) has
+    an input with no contracts: the calculator says so in the line's ``reason``.
     """
     month = month.replace(day=1)
     periods = _records(con, f"SELECT * FROM ({billing_periods_sql()}) WHERE target_month = ?", [month])
     form2 = _form2(con, month)
-    contracts = _contracts(con)
+    register = _register(con)
     from_monthly, from_intervals = _twelve_month_max(con, month)
     slots = _slots(con, month)
     curtailment = _curtailment(con, month)
     inputs: list[ChargeInput] = []
-    problems: dict[str, str] = {}
     for p in periods:
         point = p["supply_point_id"]
-        contract = contracts.get(point, {})
         f2 = form2.get(point, {})
-        menu = contract.get("service_menu") or f2.get("service_menu")
-        if not menu:
-            # Assumed (no view carries the menu): the tariff file's default_menu for the area and voltage.
-            menu = tariffs.default_menu(p["area_code"], p["voltage"], p["period_end"])
-        if not menu:
-            problems[point] = (
-                f"no service menu known: no supply_point_contracts or Form 2 menu, and no tariff row for area "
-                f"{p['area_code']} {p['voltage']} voltage marked default_menu valid on {p['period_end']}; add the "
-                f"rates to the tariff file or a {CONTRACTS_RELATION} row"
-            )
-        quantity, source = contract.get("contract_quantity"), CONTRACTS_RELATION
+        kw: tuple[Decimal | None, str] = (None, "")
         for value, label in (
-            (f2.get("contract_kw"), "contract_demand_breakdown"),
+            (f2.get("contract_kw"), SOURCE_FORM2),
             (from_monthly.get(point), "monthly_usage max_demand_kw, 12 months (§5)"),
             (from_intervals.get(point), "interval_usage kWh × 2, 12 months (§5)"),
         ):
-            if quantity is None and value is not None:
-                quantity, source = value, label
+            if kw[0] is None and value is not None:
+                kw = (value, label)
         cur = curtailment.get(point, {})
         inputs.append(
             ChargeInput(
@@ -218,10 +205,7 @@ def charge_inputs(
                 target_month=month,
                 period_start=p["period_start"],
                 period_end=p["period_end"],
-                service_menu=menu or "",
-                contract_basis=contract.get("contract_basis"),
-                contract_quantity=quantity,
-                contract_kw_source=source if quantity is not None else "",
+                contracts=_contracts_of(p, register.get(point, []), f2, kw, tariffs),
                 power_factor=p["power_factor"],
                 max_demand_kw=p["max_demand_kw"],
                 determination_kind=f2.get("determination_kind"),
@@ -231,12 +215,12 @@ def charge_inputs(
                 curtailment_days=int(cur["days"]) if cur.get("days") is not None else None,
             )
         )
-    return inputs, problems
+    return inputs
 
 
 def lines_to_table(lines: list[ChargeLine]) -> pa.Table:
-    """Charge lines as a pyarrow Table with exact decimal columns (never float)."""
-    return pa.Table.from_pylist([line.as_dict() for line in lines], schema=CHARGE_SCHEMA)
+    """Charge lines as the ``wheeling_charges`` Arrow table (exact decimal columns, never float)."""
+    return charges_table([line.as_dict() for line in lines])
 
 
 def compute_wheeling_charges(
@@ -247,15 +231,11 @@ def compute_wheeling_charges(
 ) -> pa.Table:
     """The ``wheeling_charges`` rows of ``month`` (one per supply point × billing period), as a pyarrow Table.
 
-    Reads the base views on ``con``; ``tariff_path`` is a tariff CSV or folder (default: the shipped
-    tables). Points that cannot be computed have ``status`` = 'not_computed', NULL amounts and the reason
-    in ``note``. The caller stores the rows.
+    Reads the base views on ``con``; ``tariff_path`` is a user's tariff file or folder, merged over the
+    shipped tables. Points that cannot be computed have ``status`` = 'not_computed', NULL amounts and the
+    reason in ``reason``. The caller stores the rows.
     """
     tariffs = load_tariffs(tariff_path)
-    inputs, problems = charge_inputs(con, month, tariffs)
-
-    ready = [inp for inp in inputs if inp.supply_point_id not in problems]
-    lines = calculate_charges(ready, tariffs, curtailment_until)
-    lines += [not_computed(inp, problems[inp.supply_point_id]) for inp in inputs if inp.supply_point_id in problems]
+    lines = calculate_charges(charge_inputs(con, month, tariffs), tariffs, curtailment_until)
     lines.sort(key=lambda line: (line.area_code, line.supply_point_id, line.period_start))
     return lines_to_table(lines)

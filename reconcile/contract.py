@@ -104,3 +104,36 @@ def parse_items(text: str | None) -> dict[str, int]:
 def format_items(items: Mapping[str, int]) -> str:
     """The text form of ``items``: ``{"20W以下": 2}`` → ``"20W以下=2"`` (sizes in the given order)."""
     return ";".join(f"{size}={count}" for size, count in items.items())
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None or value == "" else Decimal(str(value))
+
+
+def _date(value: object) -> date | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def contract_from_record(rec: Mapping[str, object], source: str = SOURCE_REGISTER) -> SupplyPointContract:
+    """A contract from one row of the register (``supply_point_contracts``: column → value).
+
+    Reads the columns ``supply_point_id, area_code, service_menu, contract_basis, contract_quantity,
+    items`` (text, ``parse_items``), ``supply_start, supply_end, valid_from, valid_to``; a column that is
+    absent or NULL is taken as not given.
+    """
+    items = rec.get("items")
+    return SupplyPointContract(
+        supply_point_id=str(rec["supply_point_id"]),
+        area_code=str(rec["area_code"]),
+        service_menu=str(rec["service_menu"]),
+        contract_basis=str(rec["contract_basis"]) if rec.get("contract_basis") else None,
+        contract_quantity=_decimal(rec.get("contract_quantity")),
+        items=items if isinstance(items, Mapping) else parse_items(str(items) if items else None),
+        supply_start=_date(rec.get("supply_start")),
+        supply_end=_date(rec.get("supply_end")),
+        valid_from=_date(rec.get("valid_from")),
+        valid_to=_date(rec.get("valid_to")),
+        source=source,
+    )

@@ -67,6 +67,7 @@ SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
         ("max_demand_kw", "DECIMAL(18,6)"),
         ("contract_kw", "DECIMAL(18,6)"),
         ("determination_kind", "VARCHAR"),
+        ("service_menu", "VARCHAR"),
         ("source_file", "VARCHAR"),
     ),
     "curtailment_discounts": (

@@ -319,6 +319,7 @@ basic + PF adjustment + energy + contract excess − curtailment discount; the t
             [
                 ("supply_point_id", "supply point / 供給地点"),
                 ("status", "status / 状態"),
+                ("rate_status", "rates / 単価の状態"),
                 ("tariff_id", "tariff / 料金表"),
                 ("period_start", "from / 開始"),
                 ("period_end", "to / 終了"),
@@ -331,6 +332,8 @@ basic + PF adjustment + energy + contract excess − curtailment discount; the t
                 ("contract_excess_charge", "excess / 契約超過金"),
                 ("curtailment_discount", "discount / 制限中止割引"),
                 ("total_yen", "total / 合計 (円)"),
+                ("reason", "not computed because / 未計算理由"),
+                ("detail", "arithmetic / 計算内訳"),
                 ("note", "note / 備考"),
             ],
         )

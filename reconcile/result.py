@@ -107,9 +107,10 @@ class ReconciliationResult:
                 m.diff_confirmed_kwh, m.diff_preliminary_kwh, m.missing_slots, m.missing_preliminary_slots,
                 m.missing_days, m.exceeds_tolerance, m.flags,
                 d.tso_contract_kw, d.recomputed_contract_kw, d.flags AS demand_flags,
-                c.status AS charge_status, c.tariff_id, c.service_menu, c.contract_quantity, c.billed_kwh,
+                c.status AS charge_status, c.rate_status, c.tariff_id, c.service_menu, c.contract_quantity,
+                c.billed_kwh,
                 c.basic_charge, c.power_factor_adjustment, c.energy_charge, c.contract_excess_charge,
-                c.curtailment_discount, c.total_yen, c.note AS charge_note
+                c.curtailment_discount, c.total_yen, coalesce(c.reason, c.note) AS charge_note, c.detail
             FROM m
             FULL OUTER JOIN d ON d.supply_point_id = m.supply_point_id
             FULL OUTER JOIN c ON c.supply_point_id = coalesce(m.supply_point_id, d.supply_point_id)

@@ -78,7 +78,7 @@ def curtailment_applies(area_code: str, target_month: date, until: dict[str, dat
 
 # No view carries a supply point's contract basis. Assumed: when it is not given, the basic charge is the
 # menu's row priced per kW on this basis (実量契約), because contract kW is what the data gives (§5, Form 2).
-DEFAULT_CONTRACT_BASIS = "実量契約"
+DEFAULT_CONTRACT_BASIS = "kW"
 
 # Assumed project decision: the contract-excess charge (契約超過金, §6) applies to points whose Form 2
 # determination_kind is this value (協議, negotiated contract kW).

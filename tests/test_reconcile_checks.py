@@ -273,15 +273,20 @@ def test_compute_wheeling_charges_reads_the_views() -> None:
     )
     april = compute_wheeling_charges(c, APRIL, None).to_pylist()
     (line,) = april
-    # HEPCO 電灯標準 (default menu) until 2025-09-30: 5 kW × 276.10 = 1,380.50; 300 kWh × 7.90 = 2,370.00
+    # HEPCO 電灯標準 (default menu) from 2024-04-01: 5 kW × 276.10 = 1,380.50; 300.4 → 300 kWh × 7.90 = 2,370.00
     # 2024-04: the curtailment discount is abolished → 3,750.50 → 3,750
-    assert (line["tariff_id"], line["contract_kw_source"]) == ("hepco-lv-hyojun-2019-10", "contract_demand_breakdown")
+    assert (line["tariff_id"], line["contract_source"]) == (
+        "01-dento-hyojun-2024-04",
+        "default_menu, kW: contract_demand_breakdown",
+    )
     assert (line["basic_charge"], line["energy_charge"], line["curtailment_discount"]) == (
         D("1380.50"),
         D("2370.00"),
         D("0.00"),
     )
     assert line["total_yen"] == D("3750") and line["period_start"] == date(2024, 4, 1)
+    assert (line["status"], line["reason"], line["rate_status"]) == ("computed", None, "confirmed")
     (m,) = compute_wheeling_charges(c, march, None).to_pylist()
-    # 2024-03: 1 day × 4 % × 1,380.50 = 55.22; 3,750.50 − 55.22 = 3,695.28 → 3,695
-    assert (m["curtailment_discount"], m["total_yen"]) == (D("55.22"), D("3695"))
+    # HEPCO's rates of 2023-04 .. 2024-03 are not public (tariffs-public.md §2.1): not computed, amounts NULL
+    assert (m["status"], m["total_yen"], m["basic_charge"]) == ("not_computed", None, None)
+    assert "no tariff menu marked default_menu for area 01 low voltage on 2024-03-31" in m["reason"]

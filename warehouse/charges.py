@@ -1,11 +1,14 @@
 """Store recomputed wheeling charges (託送料金) so that the view ``wheeling_charges`` shows them.
 
 Charges are derived data: recomputing a month replaces that month's file (``charges/month=YYYY-MM``);
-the source files they come from are never touched.
+the source files they come from are never touched. ``CHARGE_COLUMNS`` is the one declaration of the
+dataset's columns: the Arrow schema the writer uses, the base view ``ds_wheeling_charges`` and the view
+``wheeling_charges`` all come from it.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pyarrow as pa
@@ -15,9 +18,66 @@ from core.files import atomic_target
 from core.paths import WarehouseLayout
 from warehouse.store import PARQUET_OPTIONS, month_dir
 
+_KWH = "DECIMAL(18,6)"
+_YEN = "DECIMAL(18,2)"
+
+# (column, DuckDB type) of one wheeling_charges row: supply point × billing period
+CHARGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("supply_point_id", "VARCHAR"),
+    ("area_code", "VARCHAR"),
+    ("voltage", "VARCHAR"),
+    ("target_month", "DATE"),
+    ("period_start", "DATE"),  # the billing period, cut at the supply start and end
+    ("period_end", "DATE"),
+    ("period_days", "INTEGER"),
+    ("reference_days", "INTEGER"),
+    ("is_prorated", "BOOLEAN"),  # 日割
+    ("service_menu", "VARCHAR"),  # 接続送電サービス
+    ("status", "VARCHAR"),  # computed / not_computed
+    ("reason", "VARCHAR"),  # why not computed
+    ("rate_status", "VARCHAR"),  # confirmed / secondary / user / example: the weakest of the rates used
+    ("tariff_id", "VARCHAR"),  # the rate set valid on period_end
+    ("tariff_ids", "VARCHAR"),  # every rate set used
+    ("contract_source", "VARCHAR"),  # supply_point_contracts / contract_demand_breakdown / default_menu …
+    ("contract_basis", "VARCHAR"),  # kW / kVA / A / lamp / appliance / main_switch_kW
+    ("contract_unit", "VARCHAR"),
+    ("contract_quantity", _KWH),
+    ("power_factor", _KWH),
+    ("pf_multiplier", _KWH),
+    ("billed_kwh", _KWH),
+    ("kwh_day", _KWH),
+    ("kwh_night", _KWH),
+    ("kwh_source", "VARCHAR"),  # monthly_usage / interval_usage / none
+    ("discount_rate", _KWH),
+    ("basic_charge", _YEN),
+    ("power_factor_adjustment", _YEN),
+    ("energy_charge", _YEN),
+    ("contract_excess_charge", _YEN),
+    ("curtailment_discount", _YEN),
+    ("total_yen", "DECIMAL(18,0)"),
+    ("detail", "VARCHAR"),  # the arithmetic of every line
+    ("note", "VARCHAR"),
+)
+CHARGE_COLUMN_NAMES = tuple(name for name, _ in CHARGE_COLUMNS)
+
+_ARROW = {"VARCHAR": pa.string(), "DATE": pa.date32(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_()}
+
+
+def _arrow_type(sql_type: str) -> pa.DataType:
+    decimal = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", sql_type)
+    return pa.decimal128(int(decimal[1]), int(decimal[2])) if decimal else _ARROW[sql_type]
+
+
+CHARGE_SCHEMA = pa.schema([(name, _arrow_type(sql_type)) for name, sql_type in CHARGE_COLUMNS])
+
+
+def charges_table(rows: list[dict]) -> pa.Table:
+    """Charge rows (column → value) as an Arrow table with exact decimal columns (never float)."""
+    return pa.Table.from_pylist(rows, schema=CHARGE_SCHEMA)
+
 
 def store_charges(layout: WarehouseLayout, month: date, charges: pa.Table) -> None:
     """Replace the stored charges of ``month`` (the caller holds the writer lock, then rebuilds the catalog)."""
     target = layout.datasets / "charges" / f"month={month_dir(month)}" / "charges.parquet"
     with atomic_target(target) as fh:
-        pq.write_table(charges, fh, **PARQUET_OPTIONS)
+        pq.write_table(charges.cast(CHARGE_SCHEMA), fh, **PARQUET_OPTIONS)

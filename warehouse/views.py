@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from warehouse.charges import CHARGE_COLUMN_NAMES, CHARGE_COLUMNS
+
 Q = "DECIMAL(18,6)"
 
 
@@ -141,40 +143,7 @@ DATASETS: tuple[Dataset, ...] = (
             ("month", "VARCHAR"),
         ),
     ),
-    Dataset(
-        "ds_wheeling_charges",
-        "charges",
-        (
-            ("supply_point_id", "VARCHAR"),
-            ("area_code", "VARCHAR"),
-            ("voltage", "VARCHAR"),
-            ("target_month", "DATE"),
-            ("period_start", "DATE"),
-            ("period_end", "DATE"),
-            ("period_days", "INTEGER"),
-            ("is_prorated", "BOOLEAN"),
-            ("service_menu", "VARCHAR"),
-            ("status", "VARCHAR"),
-            ("tariff_id", "VARCHAR"),
-            ("tariff_ids", "VARCHAR"),
-            ("contract_quantity", Q),
-            ("contract_unit", "VARCHAR"),
-            ("power_factor", Q),
-            ("pf_multiplier", Q),
-            ("billed_kwh", Q),
-            ("kwh_day", Q),
-            ("kwh_night", Q),
-            ("discount_rate", Q),
-            ("basic_charge", "DECIMAL(18,2)"),
-            ("power_factor_adjustment", "DECIMAL(18,2)"),
-            ("energy_charge", "DECIMAL(18,2)"),
-            ("contract_excess_charge", "DECIMAL(18,2)"),
-            ("curtailment_discount", "DECIMAL(18,2)"),
-            ("total_yen", "DECIMAL(18,0)"),
-            ("note", "VARCHAR"),
-            ("month", "VARCHAR"),
-        ),
-    ),
+    Dataset("ds_wheeling_charges", "charges", (*CHARGE_COLUMNS, ("month", "VARCHAR"))),
 )
 
 # --------------------------------------------------------------------------------------------- comments
@@ -295,7 +264,13 @@ COLUMN_COMMENTS: dict[str, str] = {
     "month": "対象年月 (パーティション) / month the file is filed under, YYYY-MM",
     "monthly_kwh_whole": "月間使用量 全量 / whole monthly kWh (JP06426), whatever the split code",
     "negotiated_demand_kw": "協議デマンド / negotiated demand, kW",
-    "note": "備考 / why a charge could not be computed, or what it assumed",
+    "note": "備考 / what a computed charge assumed (a missing power factor, a discount not applied, …)",
+    "reason": "未計算理由 / why a charge was not computed (its amounts are NULL)",
+    "rate_status": "単価の状態 / weakest status of the rates used: confirmed, secondary, user or example",
+    "detail": "計算内訳 / the arithmetic of every line: quantity × unit price per segment, rounding steps",
+    "contract_source": "契約情報の出所 / supply_point_contracts, contract_demand_breakdown or default_menu",
+    "contract_basis": "契約種別 / kW, kVA, A, lamp, appliance or main_switch_kW",
+    "kwh_source": "電力量の出所 / monthly_usage (monthly total) or interval_usage (30-minute sums)",
     "other_class_slots": "他区分コマ数 / slots of the other data class on that day",
     "period_days": "算定期間日数 / days in the billing period",
     "pf_multiplier": "力率係数 / (185 − power factor) / 100",
@@ -317,7 +292,7 @@ COLUMN_COMMENTS: dict[str, str] = {
     "run_id": "実行ID / the takuso run that processed the file",
     "service_menu": "接続送電サービスメニュー / service menu",
     "source_line": "行番号 / line of the CSV file the row came from",
-    "tariff_ids": "料金表ID一覧 / every tariff row set used when a price change split the period",
+    "tariff_ids": "料金表ID一覧 / every rate set used when a price or contract change split the period",
     "tolerance_kwh": "許容差 / tolerance used, kWh",
     "tso_contract_kw": "TSO契約電力 / contract kW stated by the TSO (form 2)",
     "tso_lookback_max_kw": "TSO実績最大 / maximum of form 2's look-back months",
@@ -575,11 +550,7 @@ FROM ({_points_of("adhoc_reading")}) {_LATEST_POINT.format(extra=", reading_date
     View(
         "wheeling_charges",
         "託送料金 / recomputed wheeling charge per supply point and billing period (takuso reconcile)",
-        """SELECT supply_point_id, area_code, period_start, period_end, basic_charge, power_factor_adjustment,
-       energy_charge, curtailment_discount, contract_excess_charge, total_yen, tariff_id, tariff_ids, voltage,
-       target_month, service_menu, status, note, period_days, is_prorated, contract_quantity, contract_unit,
-       power_factor, pf_multiplier, billed_kwh, kwh_day, kwh_night, discount_rate
-FROM ds_wheeling_charges""",
+        f"SELECT {', '.join(CHARGE_COLUMN_NAMES)} FROM ds_wheeling_charges",
         (
             "supply_point_id",
             "area_code",
