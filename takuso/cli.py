@@ -111,6 +111,59 @@ def reconcile(
     raise typer.Exit(reconcile_command(month, out, warehouse, config, tariff, store))
 
 
+tariffs_app = typer.Typer(
+    help="Tariff tables (料金表): what they cover, check a file of your own, write blank templates.",
+    no_args_is_help=False,
+)
+app.add_typer(tariffs_app, name="tariffs")
+TariffOpt = Annotated[
+    Path | None,
+    typer.Option("--tariff", help="Your tariff CSV or folder, merged over the shipped tables.", show_default=False),
+]
+
+
+@tariffs_app.callback(invoke_without_command=True)
+def tariffs(
+    ctx: typer.Context,
+    tariff: TariffOpt = None,
+    area: Annotated[str | None, typer.Option(help="Only this area, 01..10.", show_default=False)] = None,
+) -> None:
+    """Show the rate sets: area × voltage × menu × validity period, with status (confirmed, secondary, user).
+
+    Exit 0; 1 when the tariff files have problems; 2 on a usage error.
+    """
+    if ctx.invoked_subcommand is None:
+        from takuso.commands.tariffs import run_tariffs
+
+        raise typer.Exit(run_tariffs(tariff, area))
+
+
+@tariffs_app.command("check")
+def tariffs_check(
+    path: Annotated[Path, typer.Argument(help="Your tariff CSV, or a folder of them (with calendars.csv).")],
+) -> None:
+    """Validate your tariff file: every problem with its line and rule id (TF01..TF14). Exit 0 valid, 1 not."""
+    from takuso.commands.tariffs import run_tariffs_check
+
+    raise typer.Exit(run_tariffs_check(path))
+
+
+@tariffs_app.command("template")
+def tariffs_template(
+    area: Annotated[
+        list[str] | None, typer.Option("--area", "-a", help="Area 01..10; repeat for several. Default: all.")
+    ] = None,
+    voltage: Annotated[str | None, typer.Option(help="low or high. Default: both.", show_default=False)] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File (one area and voltage) or folder.", show_default=False)
+    ] = None,
+) -> None:
+    """Write blank rate files (menus known, prices and dates empty) to fill from your TSO's 料金表."""
+    from takuso.commands.tariffs import run_tariffs_template
+
+    raise typer.Exit(run_tariffs_template(area, voltage, out))
+
+
 @app.command()
 def catalog(warehouse: WarehouseOpt = None) -> None:
     """Rebuild takuso.duckdb from the Parquet datasets (after moving a warehouse, or if the file is lost)."""
