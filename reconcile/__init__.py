@@ -1,4 +1,4 @@
-"""Reconciliation (照合) and the wheeling-charge breakdown (託送料金の内訳) — issue 7.
+"""Reconciliation (照合) and the wheeling-charge breakdown (託送料金の内訳).
 
 The step after ``warehouse`` in the data flow (pull → land → validate → parse → load → **reconcile** →
 report). Pure calculation at the core (``rounding``, ``rules``, ``tariff``, ``charges``), DuckDB and
@@ -9,6 +9,7 @@ files at the edges (``periods``, ``checks``, ``compute``, ``result``, ``report``
 from reconcile.charges import ChargeInput, ChargeLine, calculate_charge, calculate_charges
 from reconcile.checks import create_reconciliation_views
 from reconcile.compute import compute_wheeling_charges
+from reconcile.contract import SupplyPointContract
 from reconcile.report import write_report
 from reconcile.result import ReconciliationResult, build_reconciliation
 from reconcile.tariff import TariffError, TariffTable, load_tariffs
@@ -17,6 +18,7 @@ __all__ = [
     "ChargeInput",
     "ChargeLine",
     "ReconciliationResult",
+    "SupplyPointContract",
     "TariffError",
     "TariffTable",
     "build_reconciliation",
