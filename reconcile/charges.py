@@ -133,6 +133,11 @@ class ChargeLine:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
+def _plain(value: Decimal | None) -> str:
+    """A measured quantity as written, without trailing zeros: 429.500000 → 429.5, 300.000000 → 300."""
+    return "?" if value is None else f"{value.normalize():f}"
+
+
 def pf_multiplier(power_factor: Decimal) -> Decimal:
     """(185 − PF) / 100 with PF rounded half up to 1 % (§3, §9): 90 → 0.95, 80 → 1.05, 84.5 → 1.00."""
     return (rules.PF_BASE - round_quantity(power_factor)) / Decimal(100)
@@ -248,7 +253,9 @@ def _basic_row(seg: Segment) -> tuple[TariffRow, Decimal, str]:
         raise ChargeError(f"contract {row.unit} (契約電力) is not known for {contract.supply_point_id}")
     quantity = round_quantity(contract.contract_quantity)
     rounding = (
-        "" if quantity == contract.contract_quantity else f" ({contract.contract_quantity} → {quantity} 四捨五入)"
+        ""
+        if quantity == contract.contract_quantity
+        else f" ({_plain(contract.contract_quantity)} → {quantity} 四捨五入)"
     )
     return row, quantity, rounding
 
@@ -289,7 +296,7 @@ def _basic_charge(inp: ChargeInput, segments: list[Segment], denominator: int) -
             out.multiplier = multiplier
             out.pf_adjustment += adjustment
             out.lines.append(
-                f"力率 PF adjustment {seg.label()}: PF {inp.power_factor} % → (185 − PF)/100 = {multiplier}; "
+                f"力率 PF adjustment {seg.label()}: PF {_plain(inp.power_factor)} % → (185 − PF)/100 = {multiplier}; "
                 f"{amount} × ({multiplier} − 1) = {adjustment}"
             )
     if not out.used:
@@ -346,8 +353,9 @@ def _energy_charge(inp: ChargeInput, segments: list[Segment], tariffs: TariffTab
         out.charge, out.kwh, out.by_band["all"] = amount, kwh, kwh
         out.used.append(row)
         out.lines.append(
-            f"電力量料金 energy {segments[0].start}..{segments[-1].end} {row.tariff_id}: monthly {inp.monthly_kwh} kWh"
-            f"{'' if kwh == inp.monthly_kwh else f' → {kwh} kWh (四捨五入)'} × {price} = {amount}"
+            f"電力量料金 energy {segments[0].start}..{segments[-1].end} {row.tariff_id}: "
+            f"monthly {_plain(inp.monthly_kwh)} kWh{'' if kwh == inp.monthly_kwh else f' → {kwh} kWh (四捨五入)'} "
+            f"× {price} = {amount}"
         )
         return out
     start, end = segments[0].start, segments[-1].end
@@ -381,7 +389,7 @@ def _energy_charge(inp: ChargeInput, segments: list[Segment], tariffs: TariffTab
             out.by_band[row.tou_band] = out.by_band.get(row.tou_band, ZERO) + kwh
             out.used.append(row)
             out.lines.append(
-                f"電力量料金 energy {seg.label()} {row.tou_band}: Σ30分 {sums[row.tou_band]} kWh → {kwh} kWh "
+                f"電力量料金 energy {seg.label()} {row.tou_band}: Σ30分 {_plain(sums[row.tou_band])} kWh → {kwh} kWh "
                 f"(四捨五入) × {price} = {amount}"
             )
     if out.calendar is not None:

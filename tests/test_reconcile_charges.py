@@ -420,7 +420,7 @@ def test_energy_sums_the_30_minute_values_and_rounds_each_sum_once(tariffs: Tari
     )  # fmt: skip
     # each segment: 15 days × 48 × 0.0105 = 7.56 → 8 kWh; 8 × 10.00 + 8 × 11.00 = 168.00
     assert (line.billed_kwh, line.energy_charge) == (D("16"), D("168.00"))
-    assert "Σ30分 7.5600 kWh → 8 kWh (四捨五入) × 10.00 = 80.00" in line.detail
+    assert "Σ30分 7.56 kWh → 8 kWh (四捨五入) × 10.00 = 80.00" in line.detail
 
 
 def test_missing_tariff_or_price_gives_a_not_computed_line_with_the_reason(tariffs: TariffTable) -> None:
