@@ -397,11 +397,13 @@ def _energy_charge(inp: ChargeInput, segments: list[Segment], tariffs: TariffTab
     return out
 
 
-def _contract_excess(inp: ChargeInput, segments: list[Segment], basic: _Basic, denominator: int):
+def _contract_excess(
+    inp: ChargeInput, segments: list[Segment], basic: _Basic, denominator: int
+) -> tuple[Decimal, list[str]]:
     """契約超過金 (§6, assumed form): excess kW × basic unit price × 1.5 × PF multiplier, by segment days."""
     if inp.determination_kind != rules.CONTRACT_EXCESS_KIND or inp.max_demand_kw is None:
         return ZERO, []
-    total, lines = ZERO, []
+    total, lines = ZERO, list[str]()
     demand = round_quantity(inp.max_demand_kw)
     multiplier = basic.multiplier if basic.multiplier is not None else Decimal(1)
     for seg in segments:

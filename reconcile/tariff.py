@@ -284,7 +284,9 @@ def _records(path: Path) -> tuple[list[tuple[int, list[str]]], list[TariffProble
     return [(n, values) for (n, _), values in zip(numbered, records, strict=True)], []
 
 
-def _header(path: Path, records: list[tuple[int, list[str]]], columns: tuple[str, ...], required: tuple[str, ...]):
+def _header(
+    path: Path, records: list[tuple[int, list[str]]], columns: tuple[str, ...], required: tuple[str, ...]
+) -> tuple[list[str] | None, list[TariffProblem]]:
     if not records:
         return None, [TariffProblem(path.name, None, "TF01", f"no header row; expected {','.join(columns)}")]
     line, header = records[0]
@@ -467,11 +469,6 @@ def read_layer(path: Path, user: bool) -> tuple[TariffLayer, list[TariffProblem]
             rows.extend(file_rows)
         problems.extend(errs)
     problems.extend(validate_rows(rows))
-    areas = [c.area_code for c in calendars]
-    for cal in calendars:
-        if areas.count(cal.area_code) > 1:
-            file, _, line = cal.origin.rpartition(" line ")
-            problems.append(TariffProblem(file, int(line), "TF12", f"area {cal.area_code} has more than one calendar"))
     return TariffLayer(tuple(rows), tuple(calendars)), problems
 
 

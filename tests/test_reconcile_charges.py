@@ -447,3 +447,21 @@ def test_detail_explains_every_yen(tariffs: TariffTable) -> None:
     assert "5 kW × 300.00 × 30/30 = 1500.00" in line.detail
     assert "monthly 300 kWh × 10.00 = 3000.00" in line.detail
     assert "4500.00 → 4500" in line.detail
+
+
+def test_supply_end_cuts_and_prorates_the_period(tariffs: TariffTable) -> None:
+    line = calculate_charge(inp(contracts=(contract(supply_end=date(2024, 4, 20)),), monthly_kwh=D("200")), tariffs)
+    # supplied 04-01..04-20: 5 kW × 300.00 × 20/30 = 1,000.00; 200 kWh × 10.00 = 2,000.00; total 3,000
+    assert (line.period_end, line.basic_charge, line.total_yen) == (date(2024, 4, 20), D("1000.00"), D("3000"))
+    assert "supply ends 2024-04-20" in line.detail
+
+
+def test_point_not_supplied_in_the_period_is_not_computed(tariffs: TariffTable) -> None:
+    (line,) = calculate_charges([inp(contracts=(contract(supply_start=date(2024, 5, 1)),))], tariffs)
+    assert (line.status, line.total_yen) == ("not_computed", None)
+    assert "not supplied in 2024-04-01..2024-04-30" in line.reason
+
+
+def test_days_without_a_contract_in_force_are_not_guessed(tariffs: TariffTable) -> None:
+    (line,) = calculate_charges([inp(contracts=(contract(valid_from=date(2024, 4, 10)),))], tariffs)
+    assert line.status == "not_computed" and line.reason == "no contract (menu) in force on 2024-04-01"

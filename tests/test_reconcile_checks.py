@@ -290,3 +290,33 @@ def test_compute_wheeling_charges_reads_the_views() -> None:
     # HEPCO's rates of 2023-04 .. 2024-03 are not public (tariffs-public.md §2.1): not computed, amounts NULL
     assert (m["status"], m["total_yen"], m["basic_charge"]) == ("not_computed", None, None)
     assert "no tariff menu marked default_menu for area 01 low voltage on 2024-03-31" in m["reason"]
+
+
+def test_compute_takes_the_contract_register_first() -> None:
+    flat, late = pid(41), pid(42)
+    c = duckdb.connect()
+    create_base_tables(
+        c,
+        intervals=[],
+        monthly=[monthly(flat, D("0")), monthly(late, D("300"))],
+        demand=[form2(late, "5", APRIL, "5")],
+    )
+    c.execute(
+        """CREATE TABLE supply_point_contracts (supply_point_id VARCHAR, area_code VARCHAR, valid_from DATE,
+           valid_to DATE, service_menu VARCHAR, contract_basis VARCHAR, contract_quantity DECIMAL(18,6),
+           items VARCHAR, supply_start DATE, supply_end DATE, source_file VARCHAR)"""
+    )
+    c.execute(
+        "INSERT INTO supply_point_contracts VALUES (?, '01', DATE '2024-01-01', NULL, '電灯定額接続送電サービス', "
+        "'lamp', NULL, '20W以下=2', NULL, NULL, 'c.csv'), (?, '01', NULL, NULL, '電灯標準接続送電サービス', 'kW', "
+        "NULL, NULL, DATE '2024-04-04', NULL, 'c.csv')",
+        [flat, late],
+    )
+    lines = {r["supply_point_id"]: r for r in compute_wheeling_charges(c, APRIL, None).to_pylist()}
+    # 定額 (HEPCO from 2024-04-01): 2 lamps × 83.23 = 166.46 → 166; no energy charge
+    assert (lines[flat]["total_yen"], lines[flat]["contract_source"]) == (D("166"), "supply_point_contracts")
+    # register menu, Form 2's 5 kW, supply from 04-04 (27 of 30 days, pro-rated): 5 × 276.10 × 27/30 = 1,242.45;
+    # 300 kWh × 7.90 = 2,370.00; 3,612.45 → 3,612
+    assert (lines[late]["basic_charge"], lines[late]["total_yen"]) == (D("1242.45"), D("3612"))
+    assert lines[late]["contract_source"] == "supply_point_contracts, kW: contract_demand_breakdown"
+    assert (lines[late]["period_start"], lines[late]["is_prorated"]) == (date(2024, 4, 4), True)
