@@ -59,8 +59,6 @@ def _lookback_start(month: date) -> date:
 
 
 def _form2(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, dict[str, Any]]:
-    if not _exists(con, "contract_demand_breakdown"):
-        return {}
     rows = _records(
         con,
         """SELECT supply_point_id, max(contract_kw) AS contract_kw, any_value(determination_kind) AS determination_kind,
@@ -73,7 +71,7 @@ def _form2(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, dict[str, A
 
 def _register(con: duckdb.DuckDBPyConnection) -> dict[str, list[SupplyPointContract]]:
     """The contract register (``supply_point_contracts``), per supply point in order of ``valid_from``."""
-    if not _exists(con, CONTRACTS_RELATION):
+    if not _exists(con, CONTRACTS_RELATION):  # a warehouse built before the register existed
         return {}
     out: dict[str, list[SupplyPointContract]] = defaultdict(list)
     for rec in _records(con, f"SELECT * FROM {CONTRACTS_RELATION} ORDER BY supply_point_id, valid_from NULLS FIRST"):
@@ -122,8 +120,6 @@ def _slots(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, dict[date, 
 
 
 def _curtailment(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, dict[str, Any]]:
-    if not _exists(con, "curtailment_discounts"):
-        return {}
     rows = _records(
         con,
         """SELECT supply_point_id, sum(discount_rate) AS rate, count(discount_rate) AS rates,

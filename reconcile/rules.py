@@ -76,8 +76,8 @@ def curtailment_applies(area_code: str, target_month: date, until: dict[str, dat
     return last is not None and target_month.replace(day=1) <= last
 
 
-# No view carries a supply point's contract basis. Assumed: when it is not given, the basic charge is the
-# menu's row priced per kW on this basis (実量契約), because contract kW is what the data gives (§5, Form 2).
+# Assumed: when a contract does not give its basis (Form 2 or the default menu), the basic charge is the
+# menu's row priced per kW (実量契約), because contract kW is what the data gives (§5, Form 2).
 DEFAULT_CONTRACT_BASIS = "kW"
 
 # Assumed project decision: the contract-excess charge (契約超過金, §6) applies to points whose Form 2

@@ -98,7 +98,8 @@ def reconcile(
     warehouse: WarehouseOpt = None,
     config: ConfigOpt = None,
     tariff: Annotated[
-        Path | None, typer.Option(help="Your tariff CSV (default: the shipped tables).", show_default=False)
+        Path | None,
+        typer.Option(help="Your tariff CSV or folder, merged over the shipped tables.", show_default=False),
     ] = None,
     store: Annotated[bool, typer.Option(help="Keep the charges in the warehouse (view wheeling_charges).")] = True,
 ) -> None:
