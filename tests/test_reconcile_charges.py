@@ -465,3 +465,18 @@ def test_point_not_supplied_in_the_period_is_not_computed(tariffs: TariffTable) 
 def test_days_without_a_contract_in_force_are_not_guessed(tariffs: TariffTable) -> None:
     (line,) = calculate_charges([inp(contracts=(contract(valid_from=date(2024, 4, 10)),))], tariffs)
     assert line.status == "not_computed" and line.reason == "no contract (menu) in force on 2024-04-01"
+
+
+def test_menu_change_in_mid_period_uses_each_menus_rates_and_bands(tariffs: TariffTable) -> None:
+    standard = contract("標準", valid_to=date(2024, 4, 15))
+    time_of_use = contract("時間帯別", valid_from=date(2024, 4, 16))
+    line = calculate_charge(
+        inp(contracts=(standard, time_of_use), slot_kwh=every_slot(APRIL, date(2024, 4, 30), D("0.5"))), tariffs
+    )
+    # basic: T1 5 × 300.00 × 15/30 = 750.00 + TOU1 5 × 300.00 × 15/30 = 750.00
+    # 04-01..04-15 標準: 15 days × 48 × 0.5 = 360 kWh × 10.00 = 3,600.00
+    # 04-16..04-30 時間帯別: 夜間 all day on 04-21, 04-28 (Sundays), 04-29 (holiday), 04-30 (listed) → 11 ordinary days
+    #   day: 11 × 28 × 0.5 = 154 kWh × 12.00 = 1,848.00; night: (11 × 20 + 4 × 48) × 0.5 = 206 kWh × 8.00 = 1,648.00
+    assert (line.basic_charge, line.energy_charge) == (D("1500.00"), D("7096.00"))
+    assert (line.kwh_day, line.kwh_night, line.billed_kwh) == (D("154"), D("206"), D("720"))
+    assert (line.total_yen, line.tariff_ids, line.is_prorated) == (D("8596"), "T1,TOU1", True)

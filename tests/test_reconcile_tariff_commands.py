@@ -68,3 +68,13 @@ def test_template_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_tariffs_template(["11"], None, tmp_path, console=quiet()) == 2
     assert run_tariffs_template(["01"], "medium", tmp_path, console=quiet()) == 2
     assert run_tariffs_template(["01", "02"], "low", None, console=quiet()) == 2
+
+
+def test_the_cli_has_the_tariffs_command() -> None:
+    from typer.testing import CliRunner
+
+    from takuso.cli import app
+
+    result = CliRunner().invoke(app, ["tariffs", "--area", "09"])
+    assert result.exit_code == 0 and "09-koatsu-hyojun-2025-10" in result.output
+    assert CliRunner().invoke(app, ["tariffs", "check", "/nonexistent/tariff.csv"]).exit_code == 1
