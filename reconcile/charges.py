@@ -361,9 +361,10 @@ def _energy_charge(inp: ChargeInput, segments: list[Segment], tariffs: TariffTab
     start, end = segments[0].start, segments[-1].end
     missing = _missing_slots(inp, start, end)
     if missing:
-        why = "time-of-use bands" if not one_price else "a price or contract change inside the period"
-        if inp.monthly_kwh is None and one_price:
-            why = "no monthly total"
+        if any(r.tou_band != "all" for rows in energy_rows for r in rows):
+            why = "time-of-use bands"
+        else:
+            why = "no monthly total" if one_price else "a price or menu change inside the period"
         raise ChargeError(
             f"{missing} of {((end - start).days + 1) * rules.SLOTS_PER_DAY} 30-minute confirmed values are missing "
             f"in {start}..{end} and the energy must be summed from them ({why})"
