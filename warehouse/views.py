@@ -273,6 +273,7 @@ COLUMN_COMMENTS: dict[str, str] = {
     "kwh_source": "電力量の出所 / monthly_usage (monthly total) or interval_usage (30-minute sums)",
     "other_class_slots": "他区分コマ数 / slots of the other data class on that day",
     "period_days": "算定期間日数 / days in the billing period",
+    "reference_days": "基準月日数 / days of the reference month a pro-rated charge is divided by",
     "pf_multiplier": "力率係数 / (185 − power factor) / 100",
     "preliminary_interval_kwh": "速報30分値合計 / sum of preliminary 30-minute kWh over the billing period",
     "preliminary_slots": "速報コマ数 / preliminary slots received in the billing period",
