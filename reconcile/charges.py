@@ -243,8 +243,10 @@ def _basic_row(seg: Segment) -> tuple[TariffRow, Decimal, str]:
         row = next((r for r in basics if r.contract_basis == "A" and Decimal(r.size) == amperes), None)
         if row is None:
             sizes = ", ".join(f"{r.size} A" for r in basics if r.contract_basis == "A") or "none"
-            raise ChargeError(f"{seg.tariff_id} has no basic charge for a {amperes} A contract (A contracts: {sizes})")
-        return row, Decimal(1), f"{amperes} A contract"
+            raise ChargeError(
+                f"{seg.tariff_id} has no basic charge for a {_plain(amperes)} A contract (A contracts: {sizes})"
+            )
+        return row, Decimal(1), f" (SB {_plain(amperes)} A)"
     row = next((r for r in basics if r.contract_basis == basis), None)
     if row is None:
         known = ", ".join(r.contract_basis for r in basics)

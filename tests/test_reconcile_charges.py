@@ -357,7 +357,7 @@ def test_ampere_basis_point() -> None:
     # HEPCO 電灯標準 SB契約 15 A from 2025-10-01: 354.75 per contract; 100 kWh × 8.24 = 824.00; 1,178.75 → 1,178
     assert (line.basic_charge, line.energy_charge, line.total_yen) == (D("354.75"), D("824.00"), D("1178"))
     assert (line.contract_basis, line.contract_unit, line.contract_quantity) == ("A", "contract", D("1"))
-    assert "15 A contract" in line.detail
+    assert "1 contract (SB 15 A) × 354.75 × 31/31 = 354.75" in line.detail
 
 
 def test_ampere_size_without_a_price_is_not_computed() -> None:
