@@ -138,6 +138,21 @@ def _plain(value: Decimal | None) -> str:
     return "?" if value is None else f"{value.normalize():f}"
 
 
+def _rounded(value: Decimal, rounded: Decimal, unit: str) -> str:
+    """``429.5 kWh → 430 kWh (四捨五入)``, or ``300 kWh`` when rounding changes nothing."""
+    if value == rounded:
+        return f"{rounded} {unit}"
+    return f"{_plain(value)} {unit} → {rounded} {unit} (四捨五入)"
+
+
+def _pf_text(power_factor: Decimal | None) -> str:
+    """``PF 96.5 % → 97 % (四捨五入); (185 − 97)/100``, or the missing-PF rule."""
+    if power_factor is None:
+        return "PF missing → multiplier (assumed, §3)"
+    rounded = round_quantity(power_factor)
+    return f"PF {_rounded(power_factor, rounded, '%')}, ({rules.PF_BASE} − {rounded})/100"
+
+
 def pf_multiplier(power_factor: Decimal) -> Decimal:
     """(185 − PF) / 100 with PF rounded half up to 1 % (§3, §9): 90 → 0.95, 80 → 1.05, 84.5 → 1.00."""
     return (rules.PF_BASE - round_quantity(power_factor)) / Decimal(100)
@@ -232,7 +247,7 @@ def _flat_rate(seg: Segment, denominator: int, out: _Basic) -> None:
 
 
 def _basic_row(seg: Segment) -> tuple[TariffRow, Decimal, str]:
-    """The basic-charge row for the segment's contract, the quantity it is multiplied by, and the rounding."""
+    """The basic-charge row for the segment's contract, the quantity it multiplies, and that quantity as text."""
     contract = seg.contract
     basis = contract.contract_basis or rules.DEFAULT_CONTRACT_BASIS
     basics = [r for r in seg.rows if r.charge == "basic"]
@@ -246,7 +261,7 @@ def _basic_row(seg: Segment) -> tuple[TariffRow, Decimal, str]:
             raise ChargeError(
                 f"{seg.tariff_id} has no basic charge for a {_plain(amperes)} A contract (A contracts: {sizes})"
             )
-        return row, Decimal(1), f" (SB {_plain(amperes)} A)"
+        return row, Decimal(1), f"1 contract (SB {_plain(amperes)} A)"
     row = next((r for r in basics if r.contract_basis == basis), None)
     if row is None:
         known = ", ".join(r.contract_basis for r in basics)
@@ -254,12 +269,7 @@ def _basic_row(seg: Segment) -> tuple[TariffRow, Decimal, str]:
     if contract.contract_quantity is None:
         raise ChargeError(f"contract {row.unit} (契約電力) is not known for {contract.supply_point_id}")
     quantity = round_quantity(contract.contract_quantity)
-    rounding = (
-        ""
-        if quantity == contract.contract_quantity
-        else f" ({_plain(contract.contract_quantity)} → {quantity} 四捨五入)"
-    )
-    return row, quantity, rounding
+    return row, quantity, _rounded(contract.contract_quantity, quantity, row.unit)
 
 
 def _basic_charge(inp: ChargeInput, segments: list[Segment], denominator: int) -> _Basic:
@@ -276,15 +286,14 @@ def _basic_charge(inp: ChargeInput, segments: list[Segment], denominator: int) -
             continue
         if not has_basic:
             continue
-        row, quantity, rounding = _basic_row(seg)
+        row, quantity, quantity_text = _basic_row(seg)
         price = _price(row)
         amount = to_sen(quantity * price * seg.days / denominator)
         out.row, out.quantity = row, quantity
         out.used.append(row)
         out.basic += amount
         out.lines.append(
-            f"基本料金 basic {seg.label()}: {quantity} {row.unit}{rounding} × {price} × {seg.days}/{denominator} "
-            f"= {amount}"
+            f"基本料金 basic {seg.label()}: {quantity_text} × {price} × {seg.days}/{denominator} = {amount}"
         )
         if row.pf_adjustment:
             if inp.power_factor is None:
@@ -298,7 +307,7 @@ def _basic_charge(inp: ChargeInput, segments: list[Segment], denominator: int) -
             out.multiplier = multiplier
             out.pf_adjustment += adjustment
             out.lines.append(
-                f"力率 PF adjustment {seg.label()}: PF {_plain(inp.power_factor)} % → (185 − PF)/100 = {multiplier}; "
+                f"力率 PF adjustment {seg.label()}: {_pf_text(inp.power_factor)} = {multiplier}, "
                 f"{amount} × ({multiplier} − 1) = {adjustment}"
             )
     if not out.used:
@@ -356,8 +365,7 @@ def _energy_charge(inp: ChargeInput, segments: list[Segment], tariffs: TariffTab
         out.used.append(row)
         out.lines.append(
             f"電力量料金 energy {segments[0].start}..{segments[-1].end} {row.tariff_id}: "
-            f"monthly {_plain(inp.monthly_kwh)} kWh{'' if kwh == inp.monthly_kwh else f' → {kwh} kWh (四捨五入)'} "
-            f"× {price} = {amount}"
+            f"monthly {_rounded(inp.monthly_kwh, kwh, 'kWh')} × {price} = {amount}"
         )
         return out
     start, end = segments[0].start, segments[-1].end
@@ -392,8 +400,8 @@ def _energy_charge(inp: ChargeInput, segments: list[Segment], tariffs: TariffTab
             out.by_band[row.tou_band] = out.by_band.get(row.tou_band, ZERO) + kwh
             out.used.append(row)
             out.lines.append(
-                f"電力量料金 energy {seg.label()} {row.tou_band}: Σ30分 {_plain(sums[row.tou_band])} kWh → {kwh} kWh "
-                f"(四捨五入) × {price} = {amount}"
+                f"電力量料金 energy {seg.label()} {row.tou_band}: Σ30分 {_rounded(sums[row.tou_band], kwh, 'kWh')} "
+                f"× {price} = {amount}"
             )
     if out.calendar is not None:
         out.notes.append(f"day/night bands from the {out.calendar.describe()}")
