@@ -2,7 +2,7 @@
 
 File names carry neither the area nor the retailer (bp-xml.md §8), so the area of a local file comes
 from, in this order: the ``--area`` option; a folder named like an area code on its path (the raw
-landing zone is ``raw/<area>/<account>/``); a CSV name ending in ``_<area>_<YYYYMM>.csv``.
+landing zone is ``raw/<area>/<account>/``); a CSV or Parquet name ending in ``_<area>_<YYYYMM>``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from core.areas import AREAS
 
-SUFFIXES = (".zip", ".xml", ".csv")
+TABLE_SUFFIXES = (".csv", ".parquet")  # read header-driven through the CSV forms' alias map
+SUFFIXES = (".zip", ".xml", *TABLE_SUFFIXES)
 _CSV_AREA = re.compile(r"_(0[1-9]|10)_\d{6}$")
 
 
@@ -49,4 +50,5 @@ def area_of(path: Path, explicit: str | None = None) -> str | None:
 
 
 def is_csv(path: Path) -> bool:
-    return path.suffix.lower() == ".csv"
+    """A table file read through the alias map: a CSV form, or a CSV or Parquet contract register or invoice."""
+    return path.suffix.lower() in TABLE_SUFFIXES

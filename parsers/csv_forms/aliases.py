@@ -35,6 +35,7 @@ TYPES = frozenset(
         "yen",
         "rate",
         "days",
+        "items",
         "timestamp",
         "check_total",
     }

@@ -42,6 +42,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "yen": pa.decimal128(YEN_PRECISION, YEN_SCALE),
     "rate": pa.decimal128(RATE_PRECISION, RATE_SCALE),
     "days": pa.int16(),
+    "items": pa.string(),
     "timestamp": pa.timestamp("s"),
 }
 
@@ -80,6 +81,26 @@ def _days(text: str) -> int:
     return int(value)
 
 
+def _items(text: str) -> str:
+    """定額 lamps and appliances: ``20W以下=2;50VA以下=1`` (size=count, counts whole and ≥ 0, no size twice).
+
+    Returned in the same text form with the parts trimmed; the sizes are the tariff's (reconcile/contract.py).
+    """
+    sizes: dict[str, str] = {}
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        size, sep, count = part.partition("=")
+        size, count = size.strip(), count.strip()
+        if not sep or not size or not count.isascii() or not count.isdigit():
+            raise ValueParseError(Rule.BAD_ITEMS, f"item {part!r} is not size=count (e.g. 20W以下=2)")
+        if size in sizes:
+            raise ValueParseError(Rule.BAD_ITEMS, f"size {size!r} is given twice")
+        sizes[size] = str(int(count))
+    return ";".join(f"{size}={count}" for size, count in sizes.items())
+
+
 def _slot(text: str) -> int:
     slot = parse_slot(text)
     check_slot(slot, text)
@@ -102,6 +123,7 @@ CONVERTERS: dict[str, Callable[[str], Any]] = {
     "yen": _yen,
     "rate": _rate,
     "days": _days,
+    "items": _items,
     "timestamp": parse_timestamp,
     "check_total": _check_total,
 }

@@ -18,9 +18,10 @@ import pyarrow as pa
 
 from parsers.csv_forms.aliases import FormSpec, all_form_ids, form_spec, load_config
 from parsers.csv_forms.detect import detect_by_header, detect_by_name, month_from_name
-from parsers.csv_forms.encoding import EncodingDetectionError, decode_bytes
+from parsers.csv_forms.encoding import Decoded, EncodingDetectionError, decode_bytes
 from parsers.csv_forms.header import HeaderMap, duplicate_columns, find_header, missing_required
 from parsers.csv_forms.normalize import find_month
+from parsers.csv_forms.parquet import PARQUET, is_parquet, parquet_as_csv_text
 from parsers.csv_forms.problems import Problem, ProblemLog, Rule
 from parsers.csv_forms.records import to_records
 from parsers.csv_forms.rows import MalformedCsvError, Row, iter_rows, physical_lines
@@ -61,7 +62,8 @@ def read_form(
     aliases_file: Path | None = None,
     encoding: str | None = None,
 ) -> FormResult:
-    """Read one CSV form downloaded from the TSO of ``area_code`` ('01'..'10').
+    """Read one CSV form downloaded from the TSO of ``area_code`` ('01'..'10'), or a ``.parquet`` file
+    of the same layout (the retailer's contract register, for example; ``parsers/csv_forms/parquet.py``).
 
     ``form_id`` skips detection; ``aliases_file`` is a user alias map merged over the built-in one;
     ``encoding`` forces an encoding instead of detecting it.
@@ -69,7 +71,8 @@ def read_form(
     path = Path(path)
     config = load_config(aliases_file)
     log = ProblemLog(path.name)
-    data = path.read_bytes()
+    parquet = is_parquet(path)
+    data = b"" if parquet else path.read_bytes()
 
     forced = encoding
     if form_id is not None:
@@ -83,9 +86,12 @@ def read_form(
             return _rejected(None, log)
         forced = forced or form_spec(form_id, area_code, config).encoding
     try:
-        decoded = decode_bytes(data, forced)
+        decoded = Decoded(parquet_as_csv_text(path), PARQUET) if parquet else decode_bytes(data, forced)
     except EncodingDetectionError as e:
         log.error(Rule.UNDECODABLE, None, None, str(e))
+        return _rejected(form_id, log)
+    except (OSError, pa.ArrowException) as e:
+        log.error(Rule.UNDECODABLE, None, None, f"not a readable Parquet file: {e}")
         return _rejected(form_id, log)
 
     specs = {f: form_spec(f, area_code, config) for f in all_form_ids(config)}
@@ -117,7 +123,7 @@ def read_form(
                 f"first row seen: {list(first)}; pass form_id or add aliases",
             )
             return _rejected(None, log, encoding=decoded.encoding)
-        if specs[form_id].encoding and not encoding and specs[form_id].encoding != decoded.encoding:
+        if specs[form_id].encoding and not encoding and not parquet and specs[form_id].encoding != decoded.encoding:
             decoded = decode_bytes(data, specs[form_id].encoding)
     spec = specs[form_id]
     log.cap = spec.max_problems_per_rule

@@ -51,7 +51,7 @@ class UnmappedTracker:
 
 
 # types whose values repeat on many rows (ids, dates, codes): converted once per distinct text per file
-_CACHED_TYPES = frozenset({"point_id", "string", "date", "month", "slot", "timestamp", "days"})
+_CACHED_TYPES = frozenset({"point_id", "string", "date", "month", "slot", "timestamp", "days", "items"})
 
 
 def type_records(
