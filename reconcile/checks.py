@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 import duckdb
 
 from reconcile import rules
+from reconcile.billing_views import comment_billing_columns, create_billing_views
 from reconcile.periods import BILLING_PERIODS_VIEW, billing_periods_sql
 
 DEFAULT_TOLERANCE_KWH = Decimal("0.5")
@@ -414,7 +415,7 @@ def create_reconciliation_views(
 
 
 def catalog_views(tolerance_kwh: Decimal | None = None) -> Callable[[duckdb.DuckDBPyConnection], list[str]]:
-    """The reconciliation views as a builder for :func:`warehouse.catalog.build_catalog` (照合ビュー).
+    """The reconciliation and billing views as a builder for :func:`warehouse.catalog.build_catalog` (照合ビュー).
 
     ``tolerance_kwh`` is ``[reconcile] tolerance_kwh``; ``None`` takes :data:`DEFAULT_TOLERANCE_KWH`.
     """
@@ -425,6 +426,8 @@ def catalog_views(tolerance_kwh: Decimal | None = None) -> Callable[[duckdb.Duck
         for view, comment in RECONCILIATION_COMMENTS.items():
             escaped = comment.replace("'", "''")
             con.execute(f"COMMENT ON VIEW {view} IS '{escaped}'")
-        return list(RECONCILIATION_COMMENTS)
+        billing = create_billing_views(con)
+        comment_billing_columns(con, billing)
+        return [*RECONCILIATION_COMMENTS, *billing]
 
     return build
