@@ -81,9 +81,9 @@ WITH c AS (
         coalesce(power_factor_adjustment, 0) + coalesce(contract_excess_charge, 0)
             - coalesce(curtailment_discount, 0) AS other_charges,
         coalesce(tariff_ids, tariff_id) = tariff_id AS one_rate_set,
-        CASE WHEN kwh_day IS NULL AND kwh_night IS NULL AND billed_kwh > 0 AND coalesce(tariff_ids, tariff_id) = tariff_id
+        CASE WHEN kwh_day IS NULL AND kwh_night IS NULL AND billed_kwh > 0 AND one_rate_set
              THEN CAST(energy_charge / billed_kwh AS DECIMAL(18, 2)) END AS energy_unit_price,
-        CASE WHEN NOT is_prorated AND contract_quantity > 0 AND coalesce(tariff_ids, tariff_id) = tariff_id
+        CASE WHEN NOT is_prorated AND contract_quantity > 0 AND one_rate_set
              THEN CAST(basic_charge / contract_quantity AS DECIMAL(18, 2)) END AS basic_unit_price
     FROM {charges}
 ), joined AS (
