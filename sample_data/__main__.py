@@ -11,12 +11,14 @@ from sample_data.bp import write_area
 from sample_data.csv_forms import write_csv_forms
 from sample_data.ids import AREA_CODES
 
+SAMPLE_MONTH = "2025-10"
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sample_data", description=__doc__)
     ap.add_argument("--out", type=Path, default=Path("sample_data/small"), help="output folder (replaced)")
     ap.add_argument("--areas", default=",".join(AREA_CODES), help="comma-separated area codes")
-    ap.add_argument("--month", default="2024-04", help="billing month YYYY-MM")
+    ap.add_argument("--month", default=SAMPLE_MONTH, help="billing month YYYY-MM (the shipped rates cover 2025-10 on)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--low-points", type=int, default=4, help="low-voltage supply points per area")
     ap.add_argument("--high-points", type=int, default=2, help="high-voltage supply points per area")
@@ -27,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.out)
     n = 0
     for area in areas:
-        n += len(write_area(args.out / "bp" / area, area, month, args.seed, args.low_points, args.high_points))
+        # every point billable (its monthly usage provided), one slot marked "not provided" by the TSO
+        files = write_area(
+            args.out / "bp" / area, area, month, args.seed, args.low_points, args.high_points, False, True
+        )
+        n += len(files)
     # The CSV forms vary their layout by an area's position in the list, so write them together, then
     # file each under its area like the BP files (names end in _<area>_<YYYYMM>.csv).
     for path in write_csv_forms(

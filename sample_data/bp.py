@@ -99,8 +99,13 @@ def slot_value(rng: random.Random, scale: Decimal, slot: int) -> Decimal:
     return (scale * PROFILE[slot - 1] * noise).quantize(TENTH)
 
 
-def build_scenario(area: str, month: date, seed: int, low_points: int = 4, high_points: int = 2) -> Scenario:
-    """Points of ``area`` and their values for the calendar month ``month`` (billing period)."""
+def build_scenario(
+    area: str, month: date, seed: int, low_points: int = 4, high_points: int = 2, unprovided_point: bool = True
+) -> Scenario:
+    """Points of ``area`` and their values for the calendar month ``month`` (billing period).
+
+    ``unprovided_point``: the fourth low-voltage point's monthly usage is not provided (availability code 1).
+    """
     rng = random.Random(f"{seed}-{area}")
     start = month.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -117,7 +122,7 @@ def build_scenario(area: str, month: date, seed: int, low_points: int = 4, high_
             Point(
                 supply_point_id(area, i), "low", f"L{area}{i:06d}", customer_name(rng, False),
                 supply_address(rng, area), Decimal(rng.randint(4, 12)) / 10,
-                split=i == 2, provided=i != 4,
+                split=i == 2, provided=not (unprovided_point and i == 4),
             )
         )  # fmt: skip
     sc = Scenario(area, start, end, points)
@@ -366,14 +371,19 @@ def write_cut_reading(path: Path, sc: Scenario, voltage: str, family: str, style
 # ----------------------------------------------------------------------------- one area, all kinds
 
 
-def preliminary_values(sc: Scenario, voltage: str, day: date, rng: random.Random) -> dict[str, list]:
+def preliminary_values(
+    sc: Scenario, voltage: str, day: date, rng: random.Random, not_provided_slot: bool = False
+) -> dict[str, list]:
     """速報値 close to the confirmed ones, so reconciliation has a few real differences to find.
 
     About 1 slot in 300 differs by ±0.1 kWh (within the default tolerance over a month); on the 5th day
-    of the period the first point of each voltage misses slots 20 and 21 (``...``: no record at all).
+    of the period the first point of each voltage misses slots 20 and 21 (``...``: no record at all); on the
+    7th day, with ``not_provided_slot``, the TSO marks slot 30 of the second point of each voltage "not
+    provided" (availability code 1).
     """
     out: dict[str, list] = {}
-    first = next(p.id for p in sc.points if p.voltage == voltage)
+    ids = [p.id for p in sc.points if p.voltage == voltage]
+    first, second = ids[0], (ids[1] if len(ids) > 1 and not_provided_slot else None)
     for p in sc.points:
         if p.voltage != voltage:
             continue
@@ -383,15 +393,24 @@ def preliminary_values(sc: Scenario, voltage: str, day: date, rng: random.Random
                 vals[s] = max(Decimal(0), vals[s] + rng.choice((TENTH, -TENTH)))
         if p.id == first and day == sc.period_start + timedelta(days=4):
             vals[19] = vals[20] = ...
+        if p.id == second and day == sc.period_start + timedelta(days=6):
+            vals[29] = None
         out[p.id] = vals
     return out
 
 
 def write_area(
-    out_dir: Path, area: str, month: date, seed: int = 0, low_points: int = 4, high_points: int = 2
+    out_dir: Path,
+    area: str,
+    month: date,
+    seed: int = 0,
+    low_points: int = 4,
+    high_points: int = 2,
+    unprovided_point: bool = True,
+    not_provided_slot: bool = False,
 ) -> list[Path]:
     """All ten message kinds for one area: the whole billing period of ``month``."""
-    sc = build_scenario(area, month, seed, low_points, high_points)
+    sc = build_scenario(area, month, seed, low_points, high_points, unprovided_point)
     style = area_style(area)
     rng = random.Random(f"{seed}-{area}-prelim")
     files: list[Path] = []
@@ -399,7 +418,7 @@ def write_area(
     for voltage in ("high", "low"):
         kind_daily = KINDS_BY_NAME[f"{voltage}_energy_daily"]
         for day in sc.days():
-            values = preliminary_values(sc, voltage, day, rng)
+            values = preliminary_values(sc, voltage, day, rng, not_provided_slot)
             if day == sc.period_start + timedelta(days=9) and voltage == "low":
                 # revision 00 carries a wrong value and a not-provided slot; revision 01 corrects one point
                 first = sc.points[-1]
