@@ -56,6 +56,10 @@ COLUMN_COMMENTS: dict[str, str] = {
     "energy_unit_price, power_factor, curtailment_discount, basic_charge, energy_charge, other_charges or total",
     "cause_invoiced": "請求側の値 / the invoice's value of the differing component",
     "cause_recomputed": "再計算側の値 / takuso's value of the differing component",
+    "not_provided_slots": "提供なしコマ数 (確定) / confirmed slots the TSO marked not provided (提供可否 '1'), "
+    "also counted in missing_slots",
+    "not_provided_preliminary_slots": "提供なしコマ数 (速報) / preliminary slots the TSO marked not provided "
+    "(提供可否 '1'), also counted in missing_preliminary_slots",
     "loaded_at": "取込日時 / when the source file was loaded (UTC)",
     "source_line": "行番号 / line of the source file the row came from",
 }
@@ -96,7 +100,7 @@ def create_billing_views(con: duckdb.DuckDBPyConnection, temporary: bool = False
 
 
 def comment_billing_columns(con: duckdb.DuckDBPyConnection, views: list[str]) -> None:
-    """Comment the billing views' own columns (the catalog comments the shared ones)."""
+    """Comment the columns that the billing and reconciliation views add (the catalog comments the shared ones)."""
     for view in views:
         for (column,) in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [view]

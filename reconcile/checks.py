@@ -134,7 +134,7 @@ def intervals_sql(con: duckdb.DuckDBPyConnection) -> str:
     return f"""
 SELECT
     supply_point_id, area_code, voltage, usage_date, slot, data_class, {split} AS split_code,
-    CAST({billable} AS DECIMAL(18, 6)) AS kwh
+    CAST({billable} AS DECIMAL(18, 6)) AS kwh, availability_code
 FROM interval_usage
 QUALIFY row_number() OVER (
     PARTITION BY supply_point_id, usage_date, slot, data_class ORDER BY {split} DESC NULLS LAST
@@ -148,7 +148,8 @@ def reconciliation_monthly_sql(tolerance_kwh: Decimal | str) -> str:
     slots = rules.SLOTS_PER_DAY
     return f"""
 WITH daily AS (
-    SELECT supply_point_id, usage_date, data_class, count(kwh) AS slots, sum(kwh) AS kwh, max(kwh) AS max_kwh
+    SELECT supply_point_id, usage_date, data_class, count(kwh) AS slots, sum(kwh) AS kwh, max(kwh) AS max_kwh,
+           count(*) FILTER (WHERE availability_code = '1') AS not_provided
     FROM reconcile_intervals
     GROUP BY ALL
 ), per_period AS (
@@ -159,6 +160,8 @@ WITH daily AS (
         sum(d.kwh) FILTER (WHERE d.data_class = 'preliminary') AS preliminary_interval_kwh,
         coalesce(sum(d.slots) FILTER (WHERE d.data_class = 'confirmed'), 0) AS confirmed_slots,
         coalesce(sum(d.slots) FILTER (WHERE d.data_class = 'preliminary'), 0) AS preliminary_slots,
+        coalesce(sum(d.not_provided) FILTER (WHERE d.data_class = 'confirmed'), 0) AS not_provided_slots,
+        coalesce(sum(d.not_provided) FILTER (WHERE d.data_class = 'preliminary'), 0) AS not_provided_preliminary_slots,
         count(*) FILTER (WHERE d.data_class = 'confirmed' AND d.slots = {slots}) AS confirmed_full_days,
         count(*) FILTER (WHERE d.data_class = 'preliminary' AND d.slots = {slots}) AS preliminary_full_days,
         max(d.max_kwh) FILTER (WHERE d.data_class = 'confirmed') * {rules.KW_PER_SLOT_KWH} AS recomputed_max_kw
@@ -192,6 +195,9 @@ WITH daily AS (
         CAST((p.period_end - p.period_start + 1) * {slots} - s.confirmed_slots AS INTEGER) AS missing_slots,
         CAST((p.period_end - p.period_start + 1) * {slots} - s.preliminary_slots AS INTEGER)
             AS missing_preliminary_slots,
+        -- 提供可否 '1': the TSO said "not provided"; counted in missing_* and also apart here
+        CAST(s.not_provided_slots AS INTEGER) AS not_provided_slots,
+        CAST(s.not_provided_preliminary_slots AS INTEGER) AS not_provided_preliminary_slots,
         CAST((p.period_end - p.period_start + 1) - s.confirmed_full_days AS INTEGER) AS missing_days,
         CAST((p.period_end - p.period_start + 1) - s.preliminary_full_days AS INTEGER) AS missing_preliminary_days,
         CAST(p.max_demand_kw AS DECIMAL(18, 6)) AS tso_max_demand_kw,
@@ -426,8 +432,8 @@ def catalog_views(tolerance_kwh: Decimal | None = None) -> Callable[[duckdb.Duck
         for view, comment in RECONCILIATION_COMMENTS.items():
             escaped = comment.replace("'", "''")
             con.execute(f"COMMENT ON VIEW {view} IS '{escaped}'")
-        billing = create_billing_views(con)
-        comment_billing_columns(con, billing)
-        return [*RECONCILIATION_COMMENTS, *billing]
+        names = [*RECONCILIATION_COMMENTS, *create_billing_views(con)]
+        comment_billing_columns(con, names)
+        return names
 
     return build

@@ -19,6 +19,11 @@ one price per line, as the sen-rounded product of a whole quantity and a 2-decim
 
 from __future__ import annotations
 
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
 MATCH_TOLERANCE_YEN = 1  # ±1 yen per line from sen rounding (§12 step 7)
 DIFFERENCES_VIEW = "charge_differences"
 
@@ -131,3 +136,26 @@ SELECT
     source_line
 FROM joined
 """
+
+
+def month_differences(con: duckdb.DuckDBPyConnection, charges: pa.Table, month: date) -> pa.Table | None:
+    """``charge_differences`` of ``month`` for freshly computed ``charges`` (None when no invoice is loaded).
+
+    The invoice lines come from the connection's ``tso_invoice_lines``; the charges are registered as a
+    relation, so a read-only catalog connection works.
+    """
+    try:
+        invoiced = con.execute("SELECT count(*) FROM tso_invoice_lines WHERE billing_month = ?", [month]).fetchone()
+    except duckdb.CatalogException:
+        return None
+    if not invoiced or not invoiced[0]:
+        return None
+    reason = "reason" if "reason" in charges.column_names else "note"
+    con.register("recomputed_charges", charges)
+    try:
+        invoices = f"(SELECT * FROM tso_invoice_lines WHERE billing_month = DATE '{month.isoformat()}')"
+        sql = charge_differences_sql(invoices, "recomputed_charges", reason)
+        rel = con.sql(f"SELECT * FROM ({sql}) ORDER BY abs(difference_yen) DESC NULLS LAST, supply_point_id")
+        return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    finally:
+        con.unregister("recomputed_charges")

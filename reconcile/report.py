@@ -110,6 +110,7 @@ table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
 th, td { border: 1px solid #ccc; padding: .25em .5em; } th { background: #eef3f8; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note, .empty { color: #555; font-size: .9em; } code { background: #f4f4f4; padding: 0 .2em; }
+details summary { cursor: pointer; } .detail { font-family: ui-monospace, monospace; font-size: .9em; }
 """
 
 
@@ -189,50 +190,140 @@ def _heatmaps(result: ReconciliationResult) -> str:
     return "".join(parts)
 
 
+def _detail(text: str | None) -> str:
+    """A charge line's arithmetic, folded: the first step shown, every step on its own line when opened."""
+    if not text:
+        return ""
+    steps = [escape(step) for step in text.split("; ")]
+    return f"<details><summary>{steps[-1]}</summary><div class='detail'>{'<br>'.join(steps)}</div></details>"
+
+
+def _charge_table(rows: list[dict[str, Any]]) -> str:
+    """Computed charge lines with their status, rates and arithmetic (``detail``)."""
+    if not rows:
+        return "<p class='empty'>なし / none</p>"
+    columns = [
+        ("supply_point_id", "supply point / 供給地点"),
+        ("area_code", "area / エリア"),
+        ("service_menu", "menu / メニュー"),
+        ("contract_source", "contract from / 契約の出所"),
+        ("rate_status", "rates / 単価の確度"),
+        ("contract_quantity", "contract / 契約"),
+        ("billed_kwh", "kWh / 使用量"),
+        ("basic_charge", "basic / 基本料金"),
+        ("power_factor_adjustment", "PF / 力率調整"),
+        ("energy_charge", "energy / 電力量料金"),
+        ("total_yen", "total / 合計 (円)"),
+    ]
+    head = "".join(f"<th>{escape(h)}</th>" for _, h in columns) + "<th>detail / 計算内訳</th>"
+    body = []
+    for r in rows[:TABLE_ROWS]:
+        cells = "".join(
+            f"<td{' class=num' if isinstance(r.get(k), Decimal) else ''}>{_num(r.get(k))}</td>" for k, _ in columns
+        )
+        body.append(f"<tr>{cells}<td>{_detail(r.get('detail'))}</td></tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _not_computed(result: ReconciliationResult) -> str:
+    """Lines not computed: one row per reason with its count, then the full list folded."""
+    groups = result.not_computed_by_reason()
+    if not groups:
+        return "<p class='empty'>すべて計算済み / every line computed</p>"
+    summary = _table(
+        [{"count": g["count"], "reason": g["reason"]} for g in groups],
+        [("count", "lines / 件数"), ("reason", "reason / 理由")],
+    )
+    listing = _table(
+        [{"supply_point_id": p, "reason": g["reason"]} for g in groups for p in g["points"]],
+        [("supply_point_id", "supply point / 供給地点"), ("reason", "reason / 理由")],
+    )
+    total = sum(g["count"] for g in groups)
+    return f"{summary}<details><summary>全{total}件の一覧 / all {total} lines</summary>{listing}</details>"
+
+
+def _missing_explained(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each flagged point with the missing count that explains its flags (RC01/RC03 confirmed, RC02/RC04
+    preliminary), the slots the TSO marked not provided shown apart."""
+    out = []
+    for r in rows:
+        flags = set((r["flags"] or "").split(","))
+        out.append(
+            {
+                **r,
+                "missing_confirmed": r["missing_slots"] if flags & {"RC01", "RC03"} else None,
+                "missing_preliminary": r["missing_preliminary_slots"] if flags & {"RC02", "RC04"} else None,
+            }
+        )
+    return out
+
+
+def _invoiced(area: dict[str, Any]) -> float | None:
+    return float(area["invoiced_yen"]) if area["invoice_lines"] else None
+
+
 def render_html(result: ReconciliationResult) -> str:
-    """The whole HTML report as one string."""
+    """The whole HTML report as one string: the money first, then the data checks behind it."""
     month = result.month.strftime("%Y-%m")
     areas = result.by_area()
     charges = result.charges.to_pylist()
+    computed = [r for r in charges if r["status"] == "computed"]
+    computed.sort(key=lambda r: (-(r["total_yen"] or 0), r["supply_point_id"]))
     total_yen = sum((a["total_yen"] for a in areas), Decimal(0))
+    invoiced_yen = sum((a["invoiced_yen"] for a in areas), Decimal(0))
     not_computed = sum(a["charges_not_computed"] for a in areas)
+    differing = result.differing_lines()
     missing = sum(a["missing_slots"] for a in areas)
     demand_flagged = [r for r in result.demand.to_pylist() if r["flags"]]
-    top = result.largest_discrepancies(10)
+    top = _missing_explained(result.largest_discrepancies(10))
+    has_invoice = result.differences is not None
     cards = "".join(
         [
-            _card(str(result.monthly.num_rows), "供給地点 supply points"),
+            _card(f"¥{invoiced_yen:,.0f}" if has_invoice else "—", "請求額 invoiced by the TSOs"),
+            _card(f"¥{total_yen:,.0f}", "再計算額 recomputed (computed lines)"),
+            _card(
+                f"¥{invoiced_yen - total_yen:+,.0f}" if has_invoice else "—",
+                "差額 invoiced − recomputed",
+                has_invoice and invoiced_yen != total_yen,
+            ),
+            _card(str(len(differing)), "差異のある明細 invoice lines to check", bool(differing)),
+            _card(f"{len(computed)} / {len(charges)}", "計算済み lines computed"),
+            _card(str(not_computed), "未計算 not computed", not_computed > 0),
             _card(
                 str(result.discrepancy_count),
-                f"許容差超過 over tolerance (±{result.tolerance_kwh} kWh)",
+                f"kWh 許容差超過 over tolerance (±{result.tolerance_kwh} kWh)",
                 result.exceeds_tolerance,
             ),
             _card(f"{missing:,}", "確定値の欠測コマ missing confirmed slots", missing > 0),
-            _card(str(len(demand_flagged)), "契約電力の差異 contract-kW findings", bool(demand_flagged)),
-            _card(f"¥{total_yen:,.0f}", "託送料金合計 wheeling charges (computed)"),
-            _card(str(not_computed), "未計算 charges not computed", not_computed > 0),
         ]
     )
-    area_bars = svg.bar_chart(
-        [(_area_label(a["area_code"]), float(a["total_yen"])) for a in areas],
-        "エリア別 託送料金合計 Wheeling charges by area",
+    money_bars = svg.paired_bars(
+        [(_area_label(a["area_code"]), _invoiced(a), float(a["total_yen"])) for a in areas],
+        ("請求 invoiced", "再計算 recomputed"),
+        "エリア別 請求額と再計算額 Invoiced and recomputed wheeling charges by area",
         "円",
     )
-    kwh_bars = svg.bar_chart(
-        [(_area_label(a["area_code"]), float(a["monthly_kwh"])) for a in areas],
-        "エリア別 月間確定使用量 Monthly confirmed kWh by area",
-        "kWh",
-    )
     area_rows = [{**a, "area": _area_label(a["area_code"])} for a in areas]
+    differing_bars = svg.bar_chart(
+        [(r["supply_point_id"], float(r["difference_yen"])) for r in differing if r["difference_yen"] is not None][:15],
+        "差額の大きい明細 Largest differences (invoiced − recomputed)",
+        "円",
+        width=820,
+    )
     discrepancy_bars = svg.bar_chart(
         [(r["supply_point_id"], float(r["largest_diff_kwh"])) for r in top],
-        "差異の大きい供給地点 Largest differences (|kWh|)",
+        "差異の大きい供給地点 Largest kWh differences (|kWh|)",
         "kWh",
         width=820,
     )
     legend = [{"id": k, "column": v[0], "en": v[1], "ja": v[2]} for k, v in FLAGS.items()]
-    charge_rows = sorted(charges, key=lambda r: (r["status"] != "not_computed", r["area_code"], r["supply_point_id"]))
     generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    invoice_note = (
+        ""
+        if has_invoice
+        else "<p class='note'>この月の請求明細は未取込です / no TSO invoice detail (tso_invoice_lines) is loaded for "
+        "this month: drop the file in the inbox or run <code>takuso ingest</code>.</p>"
+    )
     return f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8">
 <title>託送料金 照合レポート Wheeling-charge reconciliation {month}</title>
@@ -240,32 +331,63 @@ def render_html(result: ReconciliationResult) -> str:
 <h1>託送料金 照合レポート / Wheeling-charge reconciliation — {month}</h1>
 <p class="note">対象期間 window {result.window_start} – {result.window_end} · 許容差 tolerance ±{
         result.tolerance_kwh
-    } kWh ·
-作成 generated {generated} · 金額は税込 amounts are tax included (§9)</p>
+    } kWh · 請求照合 ±1 円 · 作成 generated {generated} · 金額は税込 amounts are tax included (§9)</p>
 <div class="cards">{cards}</div>
 
-<h2>1. エリア別合計 / Totals by area</h2>
-{area_bars}
-{kwh_bars}
+<h2>1. 請求額と再計算額 / Invoiced against recomputed, by area</h2>
+{invoice_note}
+{money_bars}
 {
         _table(
             area_rows,
             [
                 ("area", "area / エリア"),
-                ("points", "points / 地点数"),
-                ("monthly_kwh", "kWh / 月間使用量"),
-                ("over_tolerance", "over tolerance / 許容差超過"),
-                ("missing_slots", "missing slots / 欠測コマ"),
+                ("invoice_lines", "invoice lines / 請求明細"),
+                ("invoiced_yen", "invoiced / 請求額 (円)"),
+                ("total_yen", "recomputed / 再計算額 (円)"),
+                ("invoiced_minus_recomputed", "difference / 差額 (円)"),
+                ("lines_differing", "lines to check / 要確認"),
                 ("charges_computed", "computed / 計算済"),
                 ("charges_not_computed", "not computed / 未計算"),
-                ("total_yen", "total yen / 託送料金合計 (円)"),
             ],
         )
     }
 
-<h2>2. 差異の大きい供給地点 / Largest discrepancies</h2>
-<p class="note">月間確定使用量と30分値合計の差 (kWh)。RC01 = 確定 confirmed, RC02 = 速報 preliminary.
-Monthly total minus the sum of 30-minute values over the billing period.</p>
+<h2>2. 差異のある明細 / Invoice lines that differ (largest first)</h2>
+<p class="note">差額 = 請求 − 再計算。原因は最初に異なる項目 (契約電力, 時間帯別電力量, 日割, 単価, 力率, 割引)。
+The cause is the first component that differs: contract quantity, kWh per band, pro-rating, unit price,
+power factor, discount. ±1 yen is sen rounding and counts as a match.</p>
+{differing_bars if any(r["difference_yen"] for r in differing) else ""}
+{
+        _table(
+            differing,
+            [
+                ("supply_point_id", "supply point / 供給地点"),
+                ("area_code", "area / エリア"),
+                ("status", "status / 状態"),
+                ("invoiced_total_yen", "invoiced / 請求 (円)"),
+                ("recomputed_total_yen", "recomputed / 再計算 (円)"),
+                ("difference_yen", "difference / 差額 (円)"),
+                ("cause", "cause / 原因"),
+                ("source_line", "invoice line / 明細行"),
+            ],
+        )
+    }
+
+<h2>3. 託送料金明細 / Computed charges (largest first)</h2>
+<p class="note">基本料金 + 力率調整 + 電力量料金 + 契約超過金 − 制限中止割引, 合計は円未満切り捨て.
+Click a line's detail for its arithmetic. 単価の確度 rates: confirmed (the TSO's own), secondary (restated),
+user (your file), example (demo only).</p>
+{_charge_table(computed)}
+
+<h2>4. 未計算 / Charges not computed, by reason</h2>
+{_not_computed(result)}
+
+<h2>5. kWh の差異 / Largest kWh discrepancies</h2>
+<p class="note">月間確定使用量と30分値合計の差 (kWh)。RC01/RC03 は確定値の欠測コマ, RC02/RC04 は速報値の欠測コマで説明。
+提供なし (提供可否 '1') のコマは欠測とは別に示す。Monthly total minus the sum of 30-minute values; the missing
+count beside each flag explains it (confirmed slots for RC01/RC03, preliminary for RC02/RC04); slots the
+TSO marked "not provided" (availability code 1) are shown apart.</p>
 {discrepancy_bars}
 {
         _table(
@@ -273,28 +395,28 @@ Monthly total minus the sum of 30-minute values over the billing period.</p>
             [
                 ("supply_point_id", "supply point / 供給地点特定番号"),
                 ("area_code", "area / エリア"),
-                ("period_start", "from / 開始"),
-                ("period_end", "to / 終了"),
                 ("monthly_kwh", "monthly / 月間確定"),
-                ("confirmed_interval_kwh", "Σ confirmed / 30分確定合計"),
-                ("preliminary_interval_kwh", "Σ preliminary / 30分速報合計"),
+                ("monthly_kwh_whole", "whole / 全量"),
                 ("diff_confirmed_kwh", "diff confirmed / 差 (確定)"),
+                ("missing_confirmed", "missing confirmed / 確定欠測コマ"),
                 ("diff_preliminary_kwh", "diff preliminary / 差 (速報)"),
-                ("missing_slots", "missing / 欠測コマ"),
+                ("missing_preliminary", "missing preliminary / 速報欠測コマ"),
+                ("not_provided_slots", "not provided conf. / 提供なし確定"),
+                ("not_provided_preliminary_slots", "not provided prel. / 提供なし速報"),
                 ("flags", "flags / フラグ"),
             ],
         )
     }
 
-<h2>3. 日別電力量と負荷曲線 / Daily energy and load curves</h2>
+<h2>6. 日別電力量と負荷曲線 / Daily energy and load curves</h2>
 {_daily_charts(result)}
 
-<h2>4. 欠測 / Gaps (usage_gaps)</h2>
+<h2>7. 欠測 / Gaps (usage_gaps)</h2>
 <p class="note">1日48コマに対する未受信コマ数。Missing slots out of 48 per day; GP01 partial day, GP02 only in the other
 data class, GP03 missing in both. Top {HEATMAP_ROWS} points.</p>
 {_heatmaps(result)}
 
-<h2>5. 契約電力チェック / Contract kW check (contract_demand_check)</h2>
+<h2>8. 契約電力チェック / Contract kW check (contract_demand_check)</h2>
 {
         _table(
             demand_flagged,
@@ -310,36 +432,7 @@ data class, GP03 missing in both. Top {HEATMAP_ROWS} points.</p>
         )
     }
 
-<h2>6. 託送料金明細 / Wheeling-charge lines</h2>
-<p class="note">基本料金 + 力率調整 + 電力量料金 + 契約超過金 − 制限中止割引, 合計は円未満切り捨て.
-basic + PF adjustment + energy + contract excess − curtailment discount; the total is truncated to whole yen.</p>
-{
-        _table(
-            charge_rows,
-            [
-                ("supply_point_id", "supply point / 供給地点"),
-                ("status", "status / 状態"),
-                ("rate_status", "rates / 単価の状態"),
-                ("tariff_id", "tariff / 料金表"),
-                ("period_start", "from / 開始"),
-                ("period_end", "to / 終了"),
-                ("is_prorated", "pro-rated / 日割"),
-                ("contract_quantity", "contract / 契約"),
-                ("billed_kwh", "kWh / 使用量"),
-                ("basic_charge", "basic / 基本料金"),
-                ("power_factor_adjustment", "PF / 力率調整"),
-                ("energy_charge", "energy / 電力量料金"),
-                ("contract_excess_charge", "excess / 契約超過金"),
-                ("curtailment_discount", "discount / 制限中止割引"),
-                ("total_yen", "total / 合計 (円)"),
-                ("reason", "not computed because / 未計算理由"),
-                ("detail", "arithmetic / 計算内訳"),
-                ("note", "note / 備考"),
-            ],
-        )
-    }
-
-<h2>7. フラグ一覧 / Flags</h2>
+<h2>9. フラグ一覧 / Flags</h2>
 {_table(legend, [("id", "id"), ("column", "column / 列"), ("en", "meaning"), ("ja", "意味")])}
 </body></html>
 """

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from reconcile.checks import create_reconciliation_views
 from reconcile.compute import compute_wheeling_charges
+from reconcile.differences import month_differences
 
 
 def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pa.Table:
@@ -46,6 +47,7 @@ class ReconciliationResult:
     load_curve: pa.Table  # area_code, slot, kwh: mean confirmed kWh per slot and point-day
     window_start: date
     window_end: date
+    differences: pa.Table | None = None  # charge_differences of the month; None when no invoice is loaded
 
     @property
     def discrepancy_count(self) -> int:
@@ -86,7 +88,34 @@ class ReconciliationResult:
                 a["total_yen"] += r["total_yen"]
             else:
                 a["charges_not_computed"] += 1
+        for r in self.differences.to_pylist() if self.differences is not None else []:
+            a = out.setdefault(r["area_code"], _area_row(r["area_code"]))
+            a["invoiced_yen"] += r["invoiced_total_yen"] or Decimal(0)
+            a["invoice_lines"] += r["invoiced_total_yen"] is not None
+            a["lines_differing"] += r["status"] != "match"
+        for a in out.values():
+            a["invoiced_minus_recomputed"] = a["invoiced_yen"] - a["total_yen"] if a["invoice_lines"] else None
         return [out[k] for k in sorted(out)]
+
+    def differing_lines(self) -> list[dict[str, Any]]:
+        """Invoice lines that differ or have one side only, largest |difference| first (one-sided lines last)."""
+        if self.differences is None:
+            return []
+        rows = [r for r in self.differences.to_pylist() if r["status"] != "match"]
+        rows.sort(key=lambda r: (r["difference_yen"] is None, -abs(r["difference_yen"] or 0), r["supply_point_id"]))
+        return rows
+
+    def not_computed_by_reason(self) -> list[dict[str, Any]]:
+        """Lines not computed, grouped by their reason (largest group first), with the points of each."""
+        column = "reason" if "reason" in self.charges.column_names else "note"
+        groups: dict[str, list[str]] = {}
+        for r in self.charges.to_pylist():
+            if r["status"] != "computed":
+                groups.setdefault(r[column] or "", []).append(r["supply_point_id"])
+        return [
+            {"reason": reason, "count": len(points), "points": points}
+            for reason, points in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]
 
     def findings(self) -> pa.Table:
         """One row per supply point: reconciliation figures and flags, contract kW check and the charge."""
@@ -94,6 +123,7 @@ class ReconciliationResult:
         con.register("m", self.monthly)
         con.register("d", self.demand)
         con.register("c", self.charges)
+        con.register("x", self.differences if self.differences is not None else _NO_DIFFERENCES)
         return arrow(
             con,
             """
@@ -103,17 +133,24 @@ class ReconciliationResult:
                 coalesce(m.target_month, d.billing_month, c.target_month) AS target_month,
                 coalesce(m.period_start, c.period_start) AS period_start,
                 coalesce(m.period_end, c.period_end) AS period_end,
-                m.monthly_kwh, m.confirmed_interval_kwh, m.preliminary_interval_kwh,
-                m.diff_confirmed_kwh, m.diff_preliminary_kwh, m.missing_slots, m.missing_preliminary_slots,
+                m.split_code, m.monthly_kwh, m.monthly_kwh_whole, m.confirmed_interval_kwh,
+                m.preliminary_interval_kwh, m.diff_confirmed_kwh, m.diff_preliminary_kwh, m.missing_slots,
+                m.missing_preliminary_slots, m.not_provided_slots, m.not_provided_preliminary_slots,
                 m.missing_days, m.exceeds_tolerance, m.flags,
                 d.tso_contract_kw, d.recomputed_contract_kw, d.flags AS demand_flags,
                 c.status AS charge_status, c.rate_status, c.tariff_id, c.service_menu, c.contract_quantity,
                 c.billed_kwh,
                 c.basic_charge, c.power_factor_adjustment, c.energy_charge, c.contract_excess_charge,
-                c.curtailment_discount, c.total_yen, coalesce(c.reason, c.note) AS charge_note, c.detail
+                c.curtailment_discount, c.total_yen, c.* EXCLUDE (
+                    supply_point_id, area_code, voltage, target_month, period_start, period_end, status, tariff_id,
+                    service_menu, contract_quantity, billed_kwh, basic_charge, power_factor_adjustment, energy_charge,
+                    contract_excess_charge, curtailment_discount, total_yen
+                ),
+                x.invoiced_total_yen, x.difference_yen, x.status AS invoice_status, x.cause AS invoice_cause
             FROM m
             FULL OUTER JOIN d ON d.supply_point_id = m.supply_point_id
             FULL OUTER JOIN c ON c.supply_point_id = coalesce(m.supply_point_id, d.supply_point_id)
+            LEFT JOIN x ON x.supply_point_id = coalesce(m.supply_point_id, d.supply_point_id, c.supply_point_id)
             ORDER BY 2, 1
             """,
         )
@@ -129,7 +166,21 @@ def _area_row(area_code: str) -> dict[str, Any]:
         "charges_computed": 0,
         "charges_not_computed": 0,
         "total_yen": Decimal(0),
+        "invoice_lines": 0,
+        "invoiced_yen": Decimal(0),
+        "lines_differing": 0,
     }
+
+
+_NO_DIFFERENCES = pa.table(
+    {
+        "supply_point_id": pa.array([], pa.string()),
+        "invoiced_total_yen": pa.array([], pa.decimal128(18, 0)),
+        "difference_yen": pa.array([], pa.decimal128(18, 0)),
+        "status": pa.array([], pa.string()),
+        "cause": pa.array([], pa.string()),
+    }
+)
 
 
 def build_reconciliation(
@@ -169,6 +220,7 @@ def build_reconciliation(
         [lo, hi],
     )
     charges = compute_wheeling_charges(con, month, tariff_path)
+    differences = month_differences(con, charges, month)
     return ReconciliationResult(
         month=month,
         tolerance_kwh=Decimal(str(tolerance_kwh)),
@@ -180,4 +232,5 @@ def build_reconciliation(
         load_curve=load_curve,
         window_start=lo,
         window_end=hi,
+        differences=differences,
     )

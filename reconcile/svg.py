@@ -6,6 +6,7 @@ drawing only; the figures printed in the report's tables stay exact decimals.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -17,11 +18,83 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
+def text_width(text: str, size: int = 11) -> int:
+    """Rough width in pixels of ``text`` at ``size`` px: full-width (CJK) characters count double."""
+    return int(sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)) + 4
+
+
+def axis_range(values: Sequence[float]) -> tuple[float, float]:
+    """A value axis that fits the data: from 0 when the data is near 0, else from just below the minimum.
+
+    A series whose minimum is more than half its maximum starts near its minimum, so a difference of a few
+    per cent between two lines stays visible instead of being squashed against a zero baseline.
+    """
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        return (lo - 1, hi + 1) if lo else (0.0, 1.0)
+    pad = (hi - lo) * 0.08
+    start = 0.0 if lo >= 0 and lo < hi / 2 else lo - pad
+    return start, hi + pad
+
+
+def ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values inside ``lo`` .. ``hi`` (1, 2 or 5 × a power of ten apart)."""
+    raw = (hi - lo) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(lo / step) * step
+    return [first + i * step for i in range(int((hi - first) / step) + 1)]
+
+
+def paired_bars(
+    items: Sequence[tuple[str, float | None, float | None]], names: tuple[str, str], title: str, unit: str
+) -> str:
+    """Two horizontal bars per label (e.g. invoiced and recomputed yen per area), with a legend."""
+    if not items:
+        return f"<p class='empty'>{escape(title)}: —</p>"
+    row = 34
+    left = 16 + max(text_width(label) for label, _, _ in items)
+    right = 16 + max(text_width(_fmt(max(abs(v or 0) for _, a, b in items for v in (a, b))) + " " + unit), 60)
+    width = max(720, left + right + 300)
+    legend_y = 30
+    height = legend_y + 16 + row * len(items)
+    hi = max([0.0, *(v for _, a, b in items for v in (a, b) if v is not None)]) or 1.0
+    plot = width - left - right
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img' "
+        f"aria-label='{escape(title)}' {FONT}>",
+        f"<text x='0' y='14' font-weight='bold' font-size='13'>{escape(title)}</text>",
+    ]
+    x = left
+    for k, name in enumerate(names):
+        parts.append(f"<rect x='{x}' y='{legend_y - 9}' width='12' height='10' fill='{PALETTE[k]}'/>")
+        parts.append(f"<text x='{x + 16}' y='{legend_y}'>{escape(name)}</text>")
+        x += 40 + text_width(name)
+    for i, (label, a, b) in enumerate(items):
+        y = legend_y + 10 + i * row
+        parts.append(f"<text x='{left - 6}' y='{y + 17}' text-anchor='end'>{escape(label)}</text>")
+        for k, value in enumerate((a, b)):
+            if value is None:
+                continue
+            w = max(value / hi * plot, 1)
+            by = y + 2 + k * 14
+            parts.append(
+                f"<rect x='{left}' y='{by}' width='{w:.1f}' height='12' fill='{PALETTE[k]}'>"
+                f"<title>{escape(label)} {escape(names[k])}: {_fmt(value)} {escape(unit)}</title></rect>"
+            )
+            parts.append(f"<text x='{left + w + 4:.1f}' y='{by + 10}'>{_fmt(value)} {escape(unit)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def bar_chart(items: Sequence[tuple[str, float]], title: str, unit: str, width: int = 720) -> str:
     """Horizontal bars, one per (label, value); negative values grow to the left of the axis."""
     if not items:
         return f"<p class='empty'>{escape(title)}: —</p>"
-    row, left, right = 22, 190, 90
+    row = 22
+    left = 16 + max(text_width(label) for label, _ in items)
+    right = 16 + max(text_width(f"{_fmt(v)} {unit}") for _, v in items)
+    width = max(width, left + right + 240)
     height = 30 + row * len(items)
     lo = min(0.0, *(v for _, v in items))
     hi = max(0.0, *(v for _, v in items))
@@ -64,8 +137,10 @@ def line_chart(
     values = [v for s in series.values() for v in s if v is not None]
     if not values or not x_labels:
         return f"<p class='empty'>{escape(title)}: —</p>"
-    left, right, top, bottom = 60, 150, 24, 36
-    hi = max(values) or 1.0
+    right = 16 + 36 + max(text_width(name) for name in series)  # the legend fits beside the plot
+    left, top, bottom = 64, 24, 36
+    width = max(width, left + right + 240)
+    lo, hi = axis_range(values)
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(x_labels)
 
@@ -73,7 +148,7 @@ def line_chart(
         return left + (i / max(n - 1, 1)) * plot_w
 
     def py(v: float) -> float:
-        return top + plot_h - v / hi * plot_h
+        return top + plot_h - (v - lo) / (hi - lo) * plot_h
 
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img' "
@@ -81,10 +156,12 @@ def line_chart(
         f"<text x='0' y='14' font-weight='bold' font-size='13'>{escape(title)}</text>",
         f"<line x1='{left}' y1='{top + plot_h}' x2='{left + plot_w}' y2='{top + plot_h}' stroke='#555'/>",
         f"<line x1='{left}' y1='{top}' x2='{left}' y2='{top + plot_h}' stroke='#555'/>",
-        f"<text x='{left - 4}' y='{top + 4}' text-anchor='end'>{_fmt(hi)}</text>",
-        f"<text x='{left - 4}' y='{top + plot_h}' text-anchor='end'>0</text>",
-        f"<text x='{left - 4}' y='{top + plot_h / 2}' text-anchor='end'>{escape(unit)}</text>",
+        f"<text x='4' y='{top - 6}'>{escape(unit)}</text>",
     ]
+    for tick in ticks(lo, hi):
+        y = py(tick)
+        parts.append(f"<line x1='{left - 3}' y1='{y:.1f}' x2='{left + plot_w}' y2='{y:.1f}' stroke='#eee'/>")
+        parts.append(f"<text x='{left - 5}' y='{y + 4:.1f}' text-anchor='end'>{_fmt(tick)}</text>")
     step = max(1, n // 8)
     for i in range(0, n, step):
         parts.append(f"<text x='{px(i):.1f}' y='{height - 18}' text-anchor='middle'>{escape(x_labels[i])}</text>")

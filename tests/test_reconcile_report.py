@@ -51,10 +51,11 @@ def test_html_report_is_self_contained_with_pictures(result: ReconciliationResul
     out = write_report(result, tmp_path / "report.html")
     html = out.read_text(encoding="utf-8")
     svgs = re.findall(r"<svg.*?</svg>", html, re.S)
-    assert len(svgs) >= 5  # area totals (yen, kWh), discrepancies, daily energy, load curves, heat map
+    assert len(svgs) >= 4  # invoiced and recomputed by area, discrepancies, daily energy, load curves, heat map
     for picture in svgs:
         ET.fromstring(picture)  # each picture is well-formed SVG
-    for title in ("エリア別 託送料金合計", "欠測ヒートマップ", "差異の大きい供給地点", "日別電力量", "30分負荷曲線"):
+    titles = ("エリア別 請求額と再計算額", "欠測ヒートマップ", "差異の大きい供給地点", "日別電力量", "30分負荷曲線")
+    for title in titles:
         assert title in html
     assert WORST in html
     assert "src=" not in html and "href=" not in html and "<link" not in html  # nothing to fetch
