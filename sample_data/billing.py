@@ -237,9 +237,8 @@ def write_invoice(
     high_points: int,
 ) -> Path:
     """The TSO's invoice detail for one area: the calculation's lines, with the area's planted differences."""
-    form2 = {
-        r.supply_point_id: r.contract_kw for r in generate_demand_breakdown(sc.area, month, seed=seed, points=high_points)
-    }
+    breakdown = generate_demand_breakdown(sc.area, month, seed=seed, points=high_points)
+    form2 = {r.supply_point_id: r.contract_kw for r in breakdown}
     plants = {p.point: p for p in PLANTED if p.area == sc.area}
     rows = []
     for p in sc.points:
