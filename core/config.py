@@ -117,9 +117,11 @@ class FlowConfig:
 
 @dataclass(frozen=True)
 class ReconcileConfig:
-    """``[reconcile]``: the tolerance is kept as a decimal string (never a float)."""
+    """``[reconcile]``: the tolerance is kept as a decimal string (never a float); ``tariffs`` is a tariff
+    file or folder merged over the shipped tables (``rate_status`` user, or example for the demo's)."""
 
     tolerance_kwh: str = "0.5"
+    tariffs: Path | None = None
 
     @property
     def tolerance(self) -> Decimal:
@@ -172,7 +174,7 @@ _TOP_KEYS = {
 }
 _FLOW_KEYS = {"task_runner", "dask_address"}
 _SCHEDULE_KEYS = {"cron", "timezone"}
-_RECONCILE_KEYS = {"tolerance_kwh"}
+_RECONCILE_KEYS = {"tolerance_kwh", "tariffs"}
 _TSO_KEYS = {
     "enabled",
     "base_url",
@@ -304,7 +306,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> Config:
         inbox=top.path("inbox"),
         csv_aliases=top.path("csv_aliases"),
         schedule=schedule,
-        reconcile=ReconcileConfig(tolerance),
+        reconcile=ReconcileConfig(tolerance, rec.path("tariffs")),
         flow=flow_cfg,
         loopback_only=top.get("loopback_only", bool, False),
         source=source,
@@ -447,8 +449,11 @@ def demo_config(
     retries: int = 2,
     backoff_s: float = 0.2,
     timeout_s: float = 10.0,
+    tariffs: Path | None = None,
 ) -> Config:
     """The embedded configuration of ``takuso demo``: every area against one loopback simulator.
+
+    ``tariffs`` is the demo's own tariff file (the sample's example rates), merged over the shipped ones.
 
     ``base_url`` is the simulator's (``https://127.0.0.1:PORT``); area ``NN`` lives under ``/NN``. The
     client certificate and CA are the simulator's generated test PKI. Loopback-only mode is on.
@@ -472,7 +477,13 @@ def demo_config(
         )
         for code in codes
     }
-    return Config(retailer_code=retailer_code, tsos=tsos, warehouse=warehouse, loopback_only=True)
+    return Config(
+        retailer_code=retailer_code,
+        tsos=tsos,
+        warehouse=warehouse,
+        reconcile=ReconcileConfig(tariffs=tariffs),
+        loopback_only=True,
+    )
 
 
 def pick_warehouse(option: Path | None, config: Config) -> Path:

@@ -93,8 +93,10 @@ def ingest_flow(layout: WarehouseLayout, config: Config, inbox: Path, use_task_r
 
 
 @task(name="reconcile", cache_policy=NO_CACHE)
-def reconcile_task(layout: WarehouseLayout, months: list[date], tolerance_kwh: str) -> steps.ReconcileOutcome:
-    return steps.reconcile_months(layout, months, tolerance_kwh)
+def reconcile_task(
+    layout: WarehouseLayout, months: list[date], tolerance_kwh: str, tariffs: Path | None = None
+) -> steps.ReconcileOutcome:
+    return steps.reconcile_months(layout, months, tolerance_kwh, tariffs)
 
 
 def _pull_result(future: Any, tso: TsoConfig) -> TsoResult:
@@ -162,7 +164,8 @@ def nightly(
     subflow, use_task_runner = _ingest_subflow(plan)
     outcome = subflow(plan.layout, plan.config, plan.inbox, use_task_runner)
     result = steps.summarize(plan.run_date, plan.layout, pulls, outcome)
-    result.reconcile = reconcile_task(plan.layout, outcome.months, plan.config.reconcile.tolerance_kwh)
+    rec = plan.config.reconcile
+    result.reconcile = reconcile_task(plan.layout, outcome.months, rec.tolerance_kwh, rec.tariffs)
     return _finish(result, show_summary)
 
 

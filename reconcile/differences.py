@@ -145,10 +145,12 @@ def month_differences(con: duckdb.DuckDBPyConnection, charges: pa.Table, month: 
     relation, so a read-only catalog connection works.
     """
     try:
-        invoiced = con.execute("SELECT count(*) FROM tso_invoice_lines WHERE billing_month = ?", [month]).fetchone()
+        (invoiced,) = con.execute("SELECT count(*) FROM tso_invoice_lines WHERE billing_month = ?", [month]).fetchall()[
+            0
+        ]
     except duckdb.CatalogException:
         return None
-    if not invoiced or not invoiced[0]:
+    if not invoiced:
         return None
     reason = "reason" if "reason" in charges.column_names else "note"
     con.register("recomputed_charges", charges)

@@ -1,4 +1,5 @@
-"""``python -m sample_data``: write a sample set (BP ZIPs per area, and the three CSV forms)."""
+"""``python -m sample_data``: write a sample set (BP ZIPs per area, the three CSV forms, a contract register
+and an invoice detail per area)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         area_dir.mkdir(exist_ok=True)
         path.rename(area_dir / path.name)
         n += 1
+    # The retailer's contract register and the TSOs' invoice detail, priced with the shipped rates and the
+    # sample's example rates (sample_data/tariffs/example_rates.csv, demo only).
+    from reconcile.tariff import load_tariffs
+    from sample_data.billing import EXAMPLE_RATES, write_billing_files
+
+    tariffs = load_tariffs(EXAMPLE_RATES)
+    n += len(
+        write_billing_files(args.out / "billing", areas, month, args.seed, args.low_points, args.high_points, tariffs)
+    )
     print(f"wrote {n} files for {len(areas)} areas into {args.out}")
     return 0
 

@@ -52,11 +52,13 @@ def find_sample(demo_dir: Path, console: Console) -> Path:
 
 
 def copy_csv_forms(sample: Path, inbox: Path) -> int:
-    """Drop the sample CSV forms into the inbox, as an operator saving them from the portals would."""
+    """Drop the sample CSV forms, contract registers and invoice details into the inbox, as an operator
+    saving them from the portals and the retailer's own systems would."""
     inbox.mkdir(parents=True, exist_ok=True)
     n = 0
-    for path in sorted((sample / "csv").rglob("*.csv")):
-        shutil.copyfile(path, inbox / path.name)  # the names end in _<area>_<YYYYMM>.csv
+    files = [*(sample / "csv").rglob("*.csv"), *(sample / "billing").rglob("*.*")]
+    for path in sorted(files):
+        shutil.copyfile(path, inbox / path.name)  # the names end in _<area>_<YYYYMM>.csv (or .parquet)
         n += 1
     return n
 
@@ -78,10 +80,16 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
         console.rule("[b]takuso demo")
         console.print(f"TSO simulators for all 10 areas on {sim.base_url} (mutual TLS, test CA: {demo_dir / 'certs'})")
         n_csv = copy_csv_forms(sample, layout.inbox)
-        console.print(f"{n_csv} CSV forms dropped into the inbox {layout.inbox}")
+        console.print(
+            f"{n_csv} CSV forms, contract registers and invoice details dropped into the inbox {layout.inbox}"
+        )
         console.print("running the nightly flow (Prefect, local ephemeral API on 127.0.0.1) …")
         crt, key, ca = sim.client_cert_paths
-        config = demo_config(sim.base_url, client_cert=crt, client_key=key, ca_bundle=ca, warehouse=layout.root)
+        from sample_data.billing import EXAMPLE_RATES
+
+        config = demo_config(
+            sim.base_url, client_cert=crt, client_key=key, ca_bundle=ca, warehouse=layout.root, tariffs=EXAMPLE_RATES
+        )
         from flows.nightly import nightly
 
         result = nightly(config=config, warehouse=str(layout.root), retry_delay_s=1.0)
