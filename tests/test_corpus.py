@@ -69,8 +69,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         bp / "W41120202404020000000000.zip",
         bp / "W401202024040300000000.zip",
         bp / "W51220202405010000000.zip",
-        CSV_SAMPLES / "contract_demand_breakdown_02_202404.csv",
-        CSV_SAMPLES / "generator_allocated_energy_02_202404.csv",
+        CSV_SAMPLES / "contract_demand_breakdown_02_202510.csv",
+        CSV_SAMPLES / "generator_allocated_energy_02_202510.csv",
     ]
     good_sources = [Source(p, "02" if p.suffix == ".csv" else "01") for p in good]
     huge = huge_text_node(tmp)

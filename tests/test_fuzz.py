@@ -54,7 +54,7 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> list[Base]:
             out.append(Base(name, area, xml_of(tmp / area / name), codec))
     cut = xml_of(tmp / "01" / "W51320202404150000000.zip")
     out.append(Base("W51320202404150000000.zip", "01", cut, "utf-8"))
-    csv = CSV_SAMPLE / "contract_demand_breakdown_02_202404.csv"
+    csv = CSV_SAMPLE / "contract_demand_breakdown_02_202510.csv"
     out.append(Base(csv.name, "02", b"\n".join(csv.read_bytes().splitlines()[:6]) + b"\n", "utf-8-sig"))
     return out
 

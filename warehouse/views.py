@@ -489,6 +489,10 @@ _MONTHLY_COLS = (
 )  # fmt: skip
 
 
+# 請求対象電力量: the after-split total when split_code = '2', else the whole total (bp-xml.md §7.1)
+_BILLABLE_MONTHLY = "CASE WHEN split_code = '2' THEN monthly_kwh_split ELSE monthly_kwh END"
+
+
 def _points_of(kind: str) -> str:
     return f"""SELECT * REPLACE (month_start AS target_month) FROM ({_POINTS}) WHERE kind = '{kind}'"""
 
@@ -541,8 +545,9 @@ QUALIFY row_number() OVER (PARTITION BY file_id ORDER BY ingested_at DESC) = 1""
     View(
         "monthly_usage",
         "月間確定使用量 / monthly confirmed usage per supply point, month and split code (latest revision)",
-        f"SELECT {', '.join(_MONTHLY_COLS)} FROM ({_points_of('monthly_usage')}) {_LATEST_POINT.format(extra='')}",
-        _MONTHLY_COLS,
+        f"SELECT {', '.join(_MONTHLY_COLS)}, {_BILLABLE_MONTHLY} AS billable_kwh "
+        f"FROM ({_points_of('monthly_usage')}) {_LATEST_POINT.format(extra='')}",
+        (*_MONTHLY_COLS, "billable_kwh"),
     ),
     View(
         "interval_usage",
