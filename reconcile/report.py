@@ -71,7 +71,12 @@ def _area_label(code: str | None) -> str:
 
 
 def _yen(value: Decimal | None) -> str:
+    """Yen with sen when there are any: 1,479.50; −2,106.50; 3,951."""
     return "" if value is None else f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
+def _signed_yen(value: Decimal) -> str:
+    return f"{'+' if value > 0 else '−' if value < 0 else '±'}¥{abs(value):,.0f}"
 
 
 def _num(value: Any) -> str:
@@ -111,6 +116,7 @@ th, td { border: 1px solid #ccc; padding: .25em .5em; } th { background: #eef3f8
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note, .empty { color: #555; font-size: .9em; } code { background: #f4f4f4; padding: 0 .2em; }
 details summary { cursor: pointer; } .detail { font-family: ui-monospace, monospace; font-size: .9em; }
+th.wide, td.wide { min-width: 16em; max-width: 30em; }
 """
 
 
@@ -215,13 +221,17 @@ def _charge_table(rows: list[dict[str, Any]]) -> str:
         ("energy_charge", "energy / 電力量料金"),
         ("total_yen", "total / 合計 (円)"),
     ]
-    head = "".join(f"<th>{escape(h)}</th>" for _, h in columns) + "<th>detail / 計算内訳</th>"
+    money = {"basic_charge", "power_factor_adjustment", "energy_charge"}
+    head = "".join(f"<th>{escape(h)}</th>" for _, h in columns) + "<th class='wide'>detail / 計算内訳</th>"
     body = []
     for r in rows[:TABLE_ROWS]:
         cells = "".join(
-            f"<td{' class=num' if isinstance(r.get(k), Decimal) else ''}>{_num(r.get(k))}</td>" for k, _ in columns
+            f"<td class=num>{_yen(r.get(k)) if k in money else _num(r.get(k))}</td>"
+            if isinstance(r.get(k), Decimal)
+            else f"<td>{_num(r.get(k))}</td>"
+            for k, _ in columns
         )
-        body.append(f"<tr>{cells}<td>{_detail(r.get('detail'))}</td></tr>")
+        body.append(f"<tr>{cells}<td class='wide'>{_detail(r.get('detail'))}</td></tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -282,7 +292,7 @@ def render_html(result: ReconciliationResult) -> str:
             _card(f"¥{invoiced_yen:,.0f}" if has_invoice else "—", "請求額 invoiced by the TSOs"),
             _card(f"¥{total_yen:,.0f}", "再計算額 recomputed (computed lines)"),
             _card(
-                f"¥{invoiced_yen - total_yen:+,.0f}" if has_invoice else "—",
+                _signed_yen(invoiced_yen - total_yen) if has_invoice else "—",
                 "差額 invoiced − recomputed",
                 has_invoice and invoiced_yen != total_yen,
             ),

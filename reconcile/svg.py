@@ -138,7 +138,7 @@ def line_chart(
     if not values or not x_labels:
         return f"<p class='empty'>{escape(title)}: —</p>"
     right = 16 + 36 + max(text_width(name) for name in series)  # the legend fits beside the plot
-    left, top, bottom = 64, 24, 36
+    left, top, bottom = 64, 40, 36  # the title, then the unit above the value axis
     width = max(width, left + right + 240)
     lo, hi = axis_range(values)
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -156,7 +156,7 @@ def line_chart(
         f"<text x='0' y='14' font-weight='bold' font-size='13'>{escape(title)}</text>",
         f"<line x1='{left}' y1='{top + plot_h}' x2='{left + plot_w}' y2='{top + plot_h}' stroke='#555'/>",
         f"<line x1='{left}' y1='{top}' x2='{left}' y2='{top + plot_h}' stroke='#555'/>",
-        f"<text x='4' y='{top - 6}'>{escape(unit)}</text>",
+        f"<text x='4' y='{top - 12}'>{escape(unit)}</text>",
     ]
     for tick in ticks(lo, hi):
         y = py(tick)
