@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
+from html import escape
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
 
+from reconcile import svg
 from reconcile.fixtures import create_base_tables, demo_rows
 from reconcile.report import write_report
 from reconcile.result import ReconciliationResult, build_reconciliation
@@ -108,3 +110,36 @@ def test_command_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_parse_month() -> None:
     assert parse_month("2024-04") == parse_month("202404") == parse_month("2024/4") == APRIL
+
+
+def test_csv_carries_the_whole_and_split_kwh_behind_each_difference(
+    result: ReconciliationResult, tmp_path: Path
+) -> None:
+    with write_report(result, tmp_path / "r.csv").open(encoding="utf-8-sig") as fh:
+        rows = {r["supply_point_id"]: r for r in csv.DictReader(fh)}
+    assert {"monthly_kwh", "monthly_kwh_whole", "split_code", "not_provided_slots", "detail"} <= set(
+        next(iter(rows.values()))
+    )
+    assert all(r["monthly_kwh_whole"] for r in rows.values())
+
+
+def test_not_computed_lines_are_grouped_by_reason_with_the_list_folded(
+    result: ReconciliationResult, tmp_path: Path
+) -> None:
+    groups = result.not_computed_by_reason()
+    assert groups and sum(g["count"] for g in groups) == sum(
+        1 for s in result.charges.column("status").to_pylist() if s != "computed"
+    )
+    html = write_report(result, tmp_path / "r.html").read_text(encoding="utf-8")
+    section = html[html.index("4. 未計算") : html.index("5. kWh")]
+    assert section.count(escape(groups[0]["reason"])) == 1 + groups[0]["count"]  # once in the summary, once per line
+    assert "<details>" in section
+
+
+def test_the_value_axis_fits_the_data() -> None:
+    assert svg.axis_range([5400.0, 5700.0])[0] > 5000  # a daily series far from zero does not start at 0
+    assert svg.axis_range([0.5, 30.0])[0] == 0.0  # a series that reaches near zero does
+    picture = svg.line_chart({"preliminary 速報 (long legend label)": [1.0, 2.0]}, ["a", "b"], "t", "kWh")
+    width = int(re.search(r"width='(\d+)'", picture).group(1))
+    x = max(float(v) for v in re.findall(r"<text x='([\d.]+)'[^>]*>preliminary", picture))
+    assert x + svg.text_width("preliminary 速報 (long legend label)") <= width  # the legend is not cut
