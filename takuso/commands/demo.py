@@ -36,6 +36,15 @@ FROM interval_usage
 WHERE data_class = 'confirmed' AND usage_date = (SELECT min(usage_date) FROM interval_usage)
 GROUP BY ALL ORDER BY area_code"""
 
+CHARGES_SQL = """\
+SELECT status, rate_status, count(*) AS lines, sum(total_yen) AS total_yen
+FROM wheeling_charges GROUP BY ALL ORDER BY ALL"""
+
+DIFFERENCES_SQL = """\
+SELECT supply_point_id, status, difference_yen, cause
+FROM charge_differences WHERE status <> 'match'
+ORDER BY abs(difference_yen) DESC NULLS LAST, supply_point_id"""
+
 
 def find_sample(demo_dir: Path, console: Console) -> Path:
     """``sample_data/small`` (here or in the checkout), else a freshly generated set under ``demo_dir``."""
@@ -112,6 +121,11 @@ def _print_how_to_connect(console: Console, layout: WarehouseLayout) -> None:
     console.print("open it (read-only, safe while a nightly run loads):")
     console.print(f"  duckdb {layout.duckdb_file} -readonly")
     console.print(f'  .venv/bin/takuso query --warehouse {layout.root} "SELECT * FROM ingested_files LIMIT 5"')
+    console.rule("[b]the month close: recomputed charges and the TSOs' invoices")
+    run_query(CHARGES_SQL, warehouse=layout.root, console=console)
+    console.print("invoice lines that differ from the recomputed charge (docs/billing.md):")
+    console.print(escape(DIFFERENCES_SQL), style="cyan")
+    run_query(DIFFERENCES_SQL, warehouse=layout.root, console=console)
     console.print("example: confirmed kWh per area on the first day (exact decimals):")
     console.print(escape(EXAMPLE_SQL), style="cyan")
     run_query(EXAMPLE_SQL, warehouse=layout.root, console=console)
