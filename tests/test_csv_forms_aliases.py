@@ -12,12 +12,14 @@ from sample_data.ids import supply_point_id
 P1 = supply_point_id("03", 1)
 
 
-def test_builtin_map_has_the_three_forms_and_their_required_columns() -> None:
+def test_builtin_map_has_the_three_forms_the_register_and_the_invoice_and_their_required_columns() -> None:
     config = load_config()
     assert list(config["forms"]) == [
         "generator_allocated_energy",
         "contract_demand_breakdown",
         "curtailment_discounts",
+        "supply_point_contracts",
+        "tso_invoice_lines",
     ]
     spec = form_spec("contract_demand_breakdown")
     assert spec.required == (
