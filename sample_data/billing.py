@@ -205,7 +205,7 @@ def charge_input(
     )
 
 
-def _invoice_row(line: ChargeLine, inp: ChargeInput, plant: Plant | None) -> list[str]:
+def _invoice_row(line: ChargeLine, plant: Plant | None) -> list[str]:
     def text(value: Decimal | None) -> str:
         return "" if value is None else format(value, "f")
 
@@ -249,7 +249,7 @@ def write_invoice(
         if plant is not None and plant.change is not None:
             inp = plant.change(inp)
         line = calculate_charge(inp, tariffs)
-        rows.append(_invoice_row(line, inp, plant))
+        rows.append(_invoice_row(line, plant))
     for plant in plants.values():
         if plant.status == "not_recomputed":
             rows.append(
