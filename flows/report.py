@@ -73,7 +73,12 @@ def reconcile_lines(result: NightlyResult) -> list[str]:
     return [
         f"reconciliation {m.month:%Y-%m}: {m.points} supply point(s), {m.over_tolerance} over tolerance "
         f"(RC01/RC02), wheeling charges computed for {m.charges} of {m.charge_rows} (¥{m.total_yen:,.0f}); "
-        f"report: takuso reconcile --month {m.month:%Y-%m} --out report.html"
+        + (
+            f"{m.invoice_lines} invoice line(s), {m.lines_to_check} to check (charge_differences); "
+            if m.invoice_lines
+            else ""
+        )
+        + f"report: takuso reconcile --month {m.month:%Y-%m} --out report.html"
         for m in rec.months
     ]
 

@@ -219,6 +219,8 @@ class MonthCheck:
     charges: int = 0  # wheeling charges computed
     charge_rows: int = 0  # rows in wheeling_charges (computed or with the reason they were not)
     total_yen: Decimal = Decimal(0)
+    invoice_lines: int = 0  # TSO invoice lines of the month (tso_invoice_lines)
+    lines_to_check: int = 0  # charge_differences rows that are not a match
 
 
 @dataclass
@@ -262,6 +264,8 @@ def reconcile_months(
                 charges=sum(a["charges_computed"] for a in r.by_area()),
                 charge_rows=r.charges.num_rows,
                 total_yen=sum((Decimal(a["total_yen"]) for a in r.by_area()), Decimal(0)),
+                invoice_lines=sum(a["invoice_lines"] for a in r.by_area()),
+                lines_to_check=len(r.differing_lines()),
             )
             for r in results
         ]
