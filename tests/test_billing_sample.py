@@ -70,3 +70,17 @@ def test_a_one_yen_difference_is_a_match(closed: WarehouseLayout) -> None:
     (one,) = [p for p in PLANTED if p.status == "match"]
     got = rows(closed, f"SELECT status, difference_yen FROM charge_differences WHERE supply_point_id = '{one.point}'")
     assert [(s, int(d)) for s, d in got] == [("match", one.total_delta)]
+
+
+def test_the_report_leads_with_the_lines_that_differ_largest_first(closed: WarehouseLayout) -> None:
+    con = connect(closed)
+    try:
+        result = build_reconciliation(con, MONTH, DEFAULT_TOLERANCE_KWH, EXAMPLE_RATES)
+    finally:
+        con.close()
+    lines = result.differing_lines()
+    sized = [abs(r["difference_yen"]) for r in lines if r["difference_yen"] is not None]
+    assert sized == sorted(sized, reverse=True) and len(lines) == sum(1 for p in PLANTED if p.status != "match")
+    assert all(r["cause"] for r in lines)
+    invoiced = {a["area_code"]: a for a in result.by_area()}
+    assert all(a["invoice_lines"] for a in invoiced.values())
