@@ -10,27 +10,11 @@ most recently loaded file whose validity (``valid_from`` .. ``valid_to``, both i
 ``valid_to`` is empty) covers that day. A new file therefore replaces the validity periods it covers and
 keeps the rest: a file valid from 2025-10-01 cuts an older open-ended row at 2025-09-30.
 
-The charge calculation takes each point's contracts (:class:`reconcile.contract.SupplyPointContract`)
-from, in this order: the register, Form 2 (contract kW of 実量制 points), the tariff's default menu
-(:func:`contracts_for_period`); each value says which in ``source``.
+The charge calculation reads the current register (``reconcile/compute.py``): the register first, then
+Form 2 (contract kW of 実量制 points), then the tariff's default menu; each line says which it used.
 """
 
 from __future__ import annotations
-
-from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import replace
-from datetime import date
-from decimal import Decimal
-from typing import Any
-
-from reconcile.contract import (
-    SOURCE_DEFAULT_MENU,
-    SOURCE_FORM2,
-    SOURCE_REGISTER,
-    SupplyPointContract,
-    parse_items,
-)
 
 REGISTER_VIEW = "supply_point_contracts"
 OPEN_END = "DATE '9999-12-31'"
@@ -80,70 +64,3 @@ SELECT
 FROM islands
 GROUP BY supply_point_id, file_id, source_line, island
 """
-
-
-def _contract(row: Mapping[str, Any], area_code: str) -> SupplyPointContract:
-    return SupplyPointContract(
-        supply_point_id=row["supply_point_id"],
-        area_code=row.get("area_code") or area_code,
-        service_menu=row["service_menu"],
-        contract_basis=row.get("contract_basis"),
-        contract_quantity=row.get("contract_quantity"),
-        items=parse_items(row.get("items")),
-        supply_start=row.get("supply_start"),
-        supply_end=row.get("supply_end"),
-        valid_from=row.get("valid_from"),
-        valid_to=row.get("valid_to"),
-        source=SOURCE_REGISTER,
-    )
-
-
-def register_rows_in_period(rows: list[Mapping[str, Any]], start: date, end: date) -> list[Mapping[str, Any]]:
-    """The register rows of one point valid on some day of ``start`` .. ``end`` (inclusive), by ``valid_from``."""
-    inside = [r for r in rows if r["valid_from"] <= end and (r.get("valid_to") is None or r["valid_to"] >= start)]
-    return sorted(inside, key=lambda r: r["valid_from"])
-
-
-def contracts_for_period(
-    point: str,
-    area_code: str,
-    start: date,
-    end: date,
-    register: list[Mapping[str, Any]],
-    form2: Mapping[str, Any] | None,
-    default_menu: str | None,
-) -> list[SupplyPointContract]:
-    """A point's contracts for one billing period: the register, else Form 2, else the default menu.
-
-    * register rows valid in the period (several when the contract changes inside it);
-    * else Form 2: its menu (or the default menu) with the 実量制 contract kW (basis ``kW``);
-    * else the tariff's default menu for the area and voltage, with no quantity (the calculation then
-      says what is missing).
-
-    A register row without a quantity on a kW basis takes Form 2's contract kW (and says so in ``source``).
-    Returns ``[]`` when no menu is known at all.
-    """
-    rows = register_rows_in_period(register, start, end)
-    f2_kw: Decimal | None = (form2 or {}).get("contract_kw")
-    if rows:
-        out = []
-        for row in rows:
-            contract = _contract(row, area_code)
-            if contract.contract_quantity is None and contract.contract_basis in (None, "kW") and f2_kw is not None:
-                contract = replace(contract, contract_quantity=f2_kw, source=f"{SOURCE_REGISTER}+{SOURCE_FORM2}")
-            out.append(contract)
-        return out
-    menu = (form2 or {}).get("service_menu") or default_menu
-    if not menu:
-        return []
-    if f2_kw is not None:
-        return [SupplyPointContract(point, area_code, menu, "kW", f2_kw, source=SOURCE_FORM2)]
-    return [SupplyPointContract(point, area_code, menu, source=SOURCE_DEFAULT_MENU)]
-
-
-def register_by_point(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Register rows grouped per supply point."""
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        out[r["supply_point_id"]].append(r)
-    return dict(out)

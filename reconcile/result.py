@@ -144,7 +144,7 @@ class ReconciliationResult:
                 c.curtailment_discount, c.total_yen, c.* EXCLUDE (
                     supply_point_id, area_code, voltage, target_month, period_start, period_end, status, tariff_id,
                     service_menu, contract_quantity, billed_kwh, basic_charge, power_factor_adjustment, energy_charge,
-                    contract_excess_charge, curtailment_discount, total_yen
+                    contract_excess_charge, curtailment_discount, total_yen, rate_status
                 ),
                 x.invoiced_total_yen, x.difference_yen, x.status AS invoice_status, x.cause AS invoice_cause
             FROM m
