@@ -98,13 +98,15 @@ def test_a_bad_register_is_rejected_whole_and_changes_nothing(layout: WarehouseL
     bad = REGISTER_NOV + (
         "0100000000000000000002,2025-11-01,2025-10-01,電灯標準接続送電サービス,kW,5\n"  # valid_to before valid_from
         "0100000000000000000003,2025-11-01,,電灯定額接続送電サービス,lamp,,\n"
-    ).replace(",lamp,,", ",lamp,,20W以下")  # items without a count
+        "0100000000000000000001,2025-11-15,,電灯標準接続送電サービス,kW,7\n"  # inside line 2's period
+    ).replace(",lamp,,\n", ",lamp,,20W以下\n")  # items without a count
     bad = bad.replace("契約電力\n", "契約電力,定額品目\n")
     report = load(layout, write(tmp_path, "supply_point_contracts_01_202512.csv", bad))
     assert report.count("rejected") == 1
     message = report.files[0].message
     assert "CSV023" in message and ":3:" in message
     assert "CSV024" in message and ":4:" in message
+    assert "CSV025" in message and ":5:" in message
     assert rows(layout, "SELECT * FROM supply_point_contracts ORDER BY ALL") == before
     reason = layout.quarantine / "01" / "supply_point_contracts_01_202512.csv.reason.txt"
     assert "CSV024" in reason.read_text(encoding="utf-8")

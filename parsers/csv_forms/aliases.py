@@ -93,6 +93,7 @@ class FormSpec:
     per_point_columns: tuple[str, ...]
     window: tuple[str, str, int] | None  # (column, anchor, months)
     ordered: tuple[tuple[str, str], ...]
+    periods: tuple[tuple[tuple[str, ...], str, str], ...]  # (key columns, start, end): no two rows overlap
     month_column: str | None
     month_from_date: str | None
     filename_patterns: tuple[re.Pattern[str], ...]
@@ -240,6 +241,7 @@ def _build(form_id: str, raw: dict[str, Any], config: dict[str, Any], encoding: 
         per_point_columns=tuple(per_point.get("columns", ())),
         window=window,
         ordered=tuple((a, b) for a, b in raw.get("ordered", ())),
+        periods=tuple((tuple(p["key"]), p["start"], p["end"]) for p in raw.get("periods", ())),
         month_column=raw.get("month_column"),
         month_from_date=raw.get("month_from_date"),
         filename_patterns=_compile(list(raw.get("filename_patterns", ())), f"{where}.filename_patterns"),

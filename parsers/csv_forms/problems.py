@@ -36,6 +36,7 @@ class Rule(Enum):
     TOO_MANY_FIELDS = ("CSV022", "row has more fields than the header")
     PERIOD_REVERSED = ("CSV023", "end before start")
     BAD_ITEMS = ("CSV024", "invalid lamp/appliance items")
+    PERIODS_OVERLAP = ("CSV025", "validity periods overlap")
     # warnings
     CHECK_TOTAL = ("CSV030", "check total mismatch")
     EXTRA_COLUMNS = ("CSV031", "unknown columns kept in extra")

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from parsers.csv_forms.aliases import FormSpec
@@ -148,6 +149,7 @@ def check_rows(spec: FormSpec, rows: list[TypedRow], log: ProblemLog) -> None:
     _check_totals(spec, rows, log)
     _check_window(spec, rows, log)
     _check_ordered(spec, rows, log)
+    _check_periods(spec, rows, log)
 
 
 def _fmt(value: Any) -> str:
@@ -253,3 +255,26 @@ def _check_ordered(spec: FormSpec, rows: list[TypedRow], log: ProblemLog) -> Non
                     end_col,
                     f"{end_col} {_fmt(end)} is before {start_col} {_fmt(start)}",
                 )
+
+
+def _check_periods(spec: FormSpec, rows: list[TypedRow], log: ProblemLog) -> None:
+    """Rows of one key may not cover the same day twice (CSV025): an empty end is open-ended."""
+    for key_columns, start_col, end_col in spec.periods:
+        by_key: dict[tuple[Any, ...], list[TypedRow]] = defaultdict(list)
+        for row in rows:
+            if isinstance(row.values.get(start_col), date):
+                by_key[tuple(row.values.get(c) for c in key_columns)].append(row)
+        for key, members in by_key.items():
+            members.sort(key=lambda r: r.values[start_col])
+            for earlier, later in pairwise(members):
+                end = earlier.values.get(end_col)
+                if end is None or end >= later.values[start_col]:
+                    shown = ", ".join(_fmt(k) for k in key)
+                    log.error(
+                        Rule.PERIODS_OVERLAP,
+                        later.line,
+                        start_col,
+                        f"{start_col} {_fmt(later.values[start_col])} falls inside the period of line {earlier.line} "
+                        f"({_fmt(earlier.values[start_col])}..{_fmt(end) if end else 'open'}) for {shown}; "
+                        f"end the earlier period (set {end_col}) or remove one row",
+                    )
