@@ -5,7 +5,9 @@
 2. the sample CSV forms dropped into the inbox (they are downloaded by hand in real life);
 3. the nightly flow (Prefect's local ephemeral API, its home inside the warehouse) pulls, ingests,
    reconciles and prints its summary;
-4. where the warehouse is, how to open it, and an example query with its result.
+4. where the warehouse is, how to open it, and an example query with its result;
+5. the month close: charges by rate status, the invoice lines that differ, and the HTML report of the
+   month (``WAREHOUSE/report-2025-10.html``, priced with the sample's example rates).
 
 Everything the demo makes lives in the warehouse folder (``_demo/`` holds the certificates and the
 Prefect home). Running it again downloads and loads nothing new.
@@ -21,6 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from core.paths import WarehouseLayout, resolve_warehouse
+from sample_data.billing import EXAMPLE_RATES
 
 SAMPLE = Path("sample_data/small")  # under the current folder, else under the source checkout
 _CHECKOUT_SAMPLE = Path(__file__).resolve().parents[2] / SAMPLE
@@ -94,8 +97,6 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
         )
         console.print("running the nightly flow (Prefect, local ephemeral API on 127.0.0.1) …")
         crt, key, ca = sim.client_cert_paths
-        from sample_data.billing import EXAMPLE_RATES
-
         config = demo_config(
             sim.base_url, client_cert=crt, client_key=key, ca_bundle=ca, warehouse=layout.root, tariffs=EXAMPLE_RATES
         )
@@ -103,9 +104,29 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
 
         result = nightly(config=config, warehouse=str(layout.root), retry_delay_s=1.0)
     _print_how_to_connect(console, layout)
+    report = write_month_report(layout, EXAMPLE_RATES)
+    console.print(f"the billing desk's report of the month: {report}")
     seconds = time.monotonic() - started
     console.print(f"demo finished in {seconds:.0f} s with exit status {result.exit_code}")
     return result.exit_code
+
+
+def write_month_report(layout: WarehouseLayout, tariffs: Path) -> Path:
+    """The HTML report of the sample month, priced like the demo's nightly run (its example rates)."""
+    from datetime import date
+
+    from reconcile.checks import DEFAULT_TOLERANCE_KWH
+    from reconcile.report import write_report
+    from reconcile.result import build_reconciliation
+    from sample_data.__main__ import SAMPLE_MONTH
+    from warehouse.catalog import connect
+
+    con = connect(layout)
+    try:
+        result = build_reconciliation(con, date.fromisoformat(SAMPLE_MONTH + "-01"), DEFAULT_TOLERANCE_KWH, tariffs)
+    finally:
+        con.close()
+    return write_report(result, layout.root / f"report-{SAMPLE_MONTH}.html")
 
 
 def _print_how_to_connect(console: Console, layout: WarehouseLayout) -> None:
