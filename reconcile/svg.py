@@ -201,8 +201,9 @@ def heatmap(
     """A grid coloured from white (0) to dark red (``vmax``); each cell's tooltip gives row, column, value."""
     if not row_labels or not col_labels:
         return f"<p class='empty'>{escape(title)}: —</p>"
-    left, top = 190, 40
-    width = left + cell * len(col_labels) + 20
+    legend = f"white = 0 / 欠測なし; dark red = {vmax} missing slots / 欠測コマ"
+    left, top = 16 + max(text_width(label) for label in row_labels), 40
+    width = max(left + cell * len(col_labels) + 20, left + text_width(legend) + 10, text_width(title, 13) + 10)
     height = top + cell * len(row_labels) + 30
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img' "
@@ -225,8 +226,6 @@ def heatmap(
                 f"<rect x='{left + j * cell}' y='{y}' width='{cell - 1}' height='{cell - 1}' fill='{fill}' "
                 f"stroke='#ddd'><title>{escape(label)} {escape(col_labels[j])}: {value}</title></rect>"
             )
-    parts.append(
-        f"<text x='{left}' y='{height - 8}'>white = 0 / 欠測なし; dark red = {vmax} missing slots / 欠測コマ</text>"
-    )
+    parts.append(f"<text x='{left}' y='{height - 8}'>{escape(legend)}</text>")
     parts.append("</svg>")
     return "".join(parts)

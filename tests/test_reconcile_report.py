@@ -143,3 +143,11 @@ def test_the_value_axis_fits_the_data() -> None:
     width = int(re.search(r"width='(\d+)'", picture).group(1))
     x = max(float(v) for v in re.findall(r"<text x='([\d.]+)'[^>]*>preliminary", picture))
     assert x + svg.text_width("preliminary 速報 (long legend label)") <= width  # the legend is not cut
+
+
+def test_a_heat_map_of_a_few_days_still_shows_its_whole_legend() -> None:
+    picture = svg.heatmap(["0100000000000000000001"], ["1", "2"], [[0, 3]], "欠測 gaps", vmax=48)
+    width = int(re.search(r"width='(\d+)'", picture).group(1))
+    legend = re.search(r"<text x='(\d+)' y='\d+'>white = 0", picture)
+    text = "white = 0 / 欠測なし; dark red = 48 missing slots / 欠測コマ"
+    assert int(legend.group(1)) + svg.text_width(text) <= width
