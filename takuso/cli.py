@@ -27,7 +27,7 @@ WarehouseOpt = Annotated[
     typer.Option(
         "--warehouse",
         "-w",
-        help="Warehouse folder; default $TAKUSO_WAREHOUSE, else ./warehouse.",
+        help="Warehouse folder; default $TAKUSO_WAREHOUSE, else warehouse_dir in takuso.toml, else ./takuso-warehouse.",
         show_default=False,
     ),
 ]
