@@ -35,6 +35,7 @@ class Rule(Enum):
     POINT_DISAGREES = ("CSV021", "per-point values disagree")
     TOO_MANY_FIELDS = ("CSV022", "row has more fields than the header")
     PERIOD_REVERSED = ("CSV023", "end before start")
+    TOO_FEW_FIELDS = ("CSV024", "row has fewer fields than the header")
     # warnings
     CHECK_TOTAL = ("CSV030", "check total mismatch")
     EXTRA_COLUMNS = ("CSV031", "unknown columns kept in extra")

@@ -225,17 +225,29 @@ def _check_header(spec: FormSpec, header: HeaderMap, log: ProblemLog) -> HeaderM
 
 
 def _check_row_widths(header: HeaderMap, rows: Sequence[Row], log: ProblemLog) -> None:
-    """A data row with more (non-empty) fields than the header is an error (CSV022): its values have no
-    column, and a shifted row would load wrong values."""
+    """A data row whose width differs from the header's is an error: more (non-empty) fields (CSV022)
+    have no column, and a shifted row would load wrong values; fewer fields (CSV024) is a row cut short,
+    such as the last line of an interrupted download. Trailing empty fields (trailing commas) count as
+    fields, so ``a,b,,`` under a four-column header is complete (csv-forms.md §6.3)."""
     width = len(header.cells)
     for row in rows:
-        if row.line > header.line and len(row.cells) > width:
+        if row.line <= header.line:
+            continue
+        if len(row.cells) > width:
             log.error(
                 Rule.TOO_MANY_FIELDS,
                 row.line,
                 None,
                 f"{len(row.cells)} fields but the header at line {header.line} has {width}; "
                 "is a comma inside an unquoted value?",
+            )
+        elif row.fields < width:
+            log.error(
+                Rule.TOO_FEW_FIELDS,
+                row.line,
+                None,
+                f"{row.fields} fields but the header at line {header.line} has {width}; "
+                "the row is cut short (an interrupted download?): download the file again",
             )
 
 
