@@ -20,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help is plain text: "[reconcile] tolerance_kwh" is shown, not read as markup
 )
 
 WarehouseOpt = Annotated[

@@ -46,7 +46,7 @@ def find_sample(demo_dir: Path, console: Console) -> Path:
     if not (generated / "bp").is_dir():
         from sample_data.__main__ import main as generate
 
-        console.print(f"generating the sample data set into {generated} …")
+        console.print(escape(f"generating the sample data set into {generated} …"))
         generate(["--out", str(generated)])
     return generated
 
@@ -76,9 +76,11 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
 
     with Simulator(sample / "bp", demo_dir / "certs") as sim:
         console.rule("[b]takuso demo")
-        console.print(f"TSO simulators for all 10 areas on {sim.base_url} (mutual TLS, test CA: {demo_dir / 'certs'})")
+        console.print(
+            escape(f"TSO simulators for all 10 areas on {sim.base_url} (mutual TLS, test CA: {demo_dir / 'certs'})")
+        )
         n_csv = copy_csv_forms(sample, layout.inbox)
-        console.print(f"{n_csv} CSV forms dropped into the inbox {layout.inbox}")
+        console.print(escape(f"{n_csv} CSV forms dropped into the inbox {layout.inbox}"))
         console.print("running the nightly flow (Prefect, local ephemeral API on 127.0.0.1) …")
         crt, key, ca = sim.client_cert_paths
         config = demo_config(sim.base_url, client_cert=crt, client_key=key, ca_bundle=ca, warehouse=layout.root)
@@ -87,7 +89,7 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
         result = nightly(config=config, warehouse=str(layout.root), retry_delay_s=1.0)
     _print_how_to_connect(console, layout)
     seconds = time.monotonic() - started
-    console.print(f"demo finished in {seconds:.0f} s with exit status {result.exit_code}")
+    console.print(escape(f"demo finished in {seconds:.0f} s with exit status {result.exit_code}"))
     return result.exit_code
 
 
@@ -97,13 +99,15 @@ def _print_how_to_connect(console: Console, layout: WarehouseLayout) -> None:
     console.rule("[b]what was loaded, per message kind and CSV form")
     run_query(KINDS_SQL, warehouse=layout.root, console=console)
     console.rule("[b]your warehouse")
-    console.print(f"warehouse:  {layout.root}")
-    console.print(f"  catalog   {layout.duckdb_file}  (views: interval_usage, monthly_usage, ingested_files, …)")
-    console.print(f"  Parquet   {layout.datasets}  (the store of record)")
-    console.print(f"  raw files {layout.raw}  (every input byte for byte)")
+    console.print(escape(f"warehouse:  {layout.root}"))
+    console.print(
+        escape(f"  catalog   {layout.duckdb_file}  (views: interval_usage, monthly_usage, ingested_files, …)")
+    )
+    console.print(escape(f"  Parquet   {layout.datasets}  (the store of record)"))
+    console.print(escape(f"  raw files {layout.raw}  (every input byte for byte)"))
     console.print("open it (read-only, safe while a nightly run loads):")
-    console.print(f"  duckdb {layout.duckdb_file} -readonly")
-    console.print(f'  .venv/bin/takuso query --warehouse {layout.root} "SELECT * FROM ingested_files LIMIT 5"')
+    console.print(escape(f"  duckdb {layout.duckdb_file} -readonly"))
+    console.print(escape(f'  .venv/bin/takuso query --warehouse {layout.root} "SELECT * FROM ingested_files LIMIT 5"'))
     console.print("example: confirmed kWh per area on the first day (exact decimals):")
     console.print(escape(EXAMPLE_SQL), style="cyan")
     run_query(EXAMPLE_SQL, warehouse=layout.root, console=console)

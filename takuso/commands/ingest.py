@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,7 +26,7 @@ def summary_table(report: IngestReport, title: str = "takuso ingest") -> Table:
     for kind in kinds:
         files = [f for f in report.files if (f.kind or "?") == kind]
         table.add_row(
-            kind,
+            escape(kind),
             *(str(sum(1 for f in files if f.status == s)) for s in ("loaded", "skipped", "rejected")),
             f"{sum(f.rows for f in files if f.status == 'loaded'):,}",
         )
@@ -49,27 +50,29 @@ def run_ingest(
     """Ingest files; 0 all loaded or skipped, 1 some rejected, 2 usage error."""
     console = console or Console(highlight=False)
     if area is not None and area not in AREAS:
-        console.print(f"[red]unknown area {area!r}; use 01..10[/red]")
+        console.print(f"[red]unknown area {escape(repr(area))}; use 01..10[/red]")
         return 2
     files, missing = expand_paths(paths)
     for m in missing:
-        console.print(f"[red]{m}[/red]")
+        console.print(f"[red]{escape(m)}[/red]")
     if missing or not files:
         if not files and not missing:
             console.print("[red]no .zip, .xml or .csv files found[/red]")
         return 2
     layout = WarehouseLayout(resolve_warehouse(warehouse))
     try:
-        with writer_lock(layout.lock_file, wait=wait, say=lambda m: console.print(f"[yellow]{m}[/yellow]")):
+        with writer_lock(layout.lock_file, wait=wait, say=lambda m: console.print(f"[yellow]{escape(m)}[/yellow]")):
             report = _ingest_with_progress(files, layout, area, account, workers, console)
     except WarehouseBusy as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         return 2
     for f in report.files:
         if f.status == "rejected":
-            console.print(f"[red]rejected {f.file_name}[/red] (quarantined):\n{f.message}", soft_wrap=True)
+            console.print(
+                f"[red]rejected {escape(f.file_name)}[/red] (quarantined):\n{escape(f.message)}", soft_wrap=True
+            )
     console.print(summary_table(report))
-    console.print(f"warehouse: {layout.root}  (catalog {layout.duckdb_file.name}, run {report.run_id})")
+    console.print(escape(f"warehouse: {layout.root}  (catalog {layout.duckdb_file.name}, run {report.run_id})"))
     return report.exit_code
 
 
@@ -86,7 +89,7 @@ def _ingest_with_progress(files, layout, area, account, workers, console) -> Ing
         task = progress.add_task("ingesting", total=len(files))
 
         def advance(fr: FileReport) -> None:
-            progress.update(task, advance=1, description=f"{fr.status:8} {fr.file_name}")
+            progress.update(task, advance=1, description=escape(f"{fr.status:8} {fr.file_name}"))
             progress.refresh()
 
         return ingest(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.inputs import area_of, expand_paths, is_csv
@@ -40,7 +41,7 @@ def run_validate(
     console = console or Console(highlight=False)
     files, missing = expand_paths(paths)
     for m in missing:
-        console.print(f"[red]{m}[/red]")
+        console.print(f"[red]{escape(m)}[/red]")
     summary = Table(title="takuso validate", show_lines=False)
     for col in ("file", "kind", "rows", "result"):
         summary.add_column(col)
@@ -49,12 +50,12 @@ def run_validate(
         file_area = area_of(path, area)
         kind, rows, errors, warnings = (_validate_csv if is_csv(path) else _validate_bp)(path, file_area)
         for line in errors:
-            console.print(f"[red]{line}[/red]", soft_wrap=True)
+            console.print(f"[red]{escape(line)}[/red]", soft_wrap=True)
         for line in warnings:
-            console.print(f"[yellow]{line}[/yellow]", soft_wrap=True)
+            console.print(f"[yellow]{escape(line)}[/yellow]", soft_wrap=True)
         invalid += bool(errors)
         result = "[red]invalid[/red]" if errors else "[green]valid[/green]"
-        summary.add_row(path.name, kind, "-" if errors else str(rows), result)
+        summary.add_row(escape(path.name), escape(kind), "-" if errors else str(rows), result)
     if len(files) <= 50:
         console.print(summary)
     console.print(f"{len(files) + len(missing) - invalid} valid, {invalid} invalid")
