@@ -156,7 +156,13 @@ def ingest_night(
         inbox_files = inbox_sources(inbox, config)
         sources = raw + inbox_files
         report = ingest_with(
-            sources, layout, mapper=mapper, workers=workers, on_file=on_file, extra_views=[catalog_views()]
+            sources,
+            layout,
+            mapper=mapper,
+            workers=workers,
+            on_file=on_file,
+            extra_views=[catalog_views()],
+            csv_aliases=config.csv_aliases,
         )
         outcome = IngestOutcome(report)
         outcome.origins = {s.path.name: "raw" for s in raw} | {s.path.name: "inbox" for s in inbox_files}

@@ -44,6 +44,7 @@ def validate(
     paths: PathsArg,
     area: Annotated[str | None, typer.Option(help="Area code 01..10 the files came from.")] = None,
     detail: Annotated[bool, typer.Option(help="Enrich messages with xmlschema (slower).")] = True,
+    config: ConfigOpt = None,
 ) -> None:
     """Validate files against the XSDs and the parser rules; write nothing.
 
@@ -51,7 +52,7 @@ def validate(
     """
     from takuso.commands.validate import run_validate
 
-    raise typer.Exit(run_validate(paths, area=area, detail=detail))
+    raise typer.Exit(run_validate(paths, area=area, detail=detail, config=config))
 
 
 @app.command()
@@ -67,6 +68,7 @@ def ingest(
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="If another run is writing: wait for it, or exit 2 at once.")
     ] = True,
+    config: ConfigOpt = None,
 ) -> None:
     """Validate and load local files into the warehouse.
 
@@ -75,7 +77,9 @@ def ingest(
     """
     from takuso.commands.ingest import run_ingest
 
-    raise typer.Exit(run_ingest(paths, warehouse=warehouse, area=area, account=account, workers=workers, wait=wait))
+    raise typer.Exit(
+        run_ingest(paths, warehouse=warehouse, area=area, account=account, workers=workers, wait=wait, config=config)
+    )
 
 
 @app.command()

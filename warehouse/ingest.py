@@ -124,8 +124,11 @@ def prepare_file(
     sha: str | None = None,
     size: int = 0,
     part: Part | None = None,
+    csv_aliases: str | None = None,
 ) -> Prepared:
     """Validate and parse one file (or one ``part`` of it) into staged Parquet (runs in a worker process).
+
+    ``csv_aliases`` is the user's alias map for the CSV forms (``csv_aliases`` in ``takuso.toml``).
 
     A part's duplicate keys are checked when its parts are merged (:func:`merge_parts`). An unexpected
     error (a bug) rejects this file with the error as its reason instead of stopping the whole batch.
@@ -135,7 +138,7 @@ def prepare_file(
         sha, size = sha256_of(p)
     prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
     try:
-        return _prepare(prep, p, staging_root, part)
+        return _prepare(prep, p, staging_root, part, csv_aliases)
     except Exception as exc:  # one bad file must never take the batch down
         prep.errors.append(f"BP099 internal error reading the file ({type(exc).__name__}: {exc}); please report it")
         prep.staged.clear()
@@ -145,11 +148,11 @@ def prepare_file(
         pa.default_memory_pool().release_unused()  # a worker runs many files: give freed memory back
 
 
-def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None) -> Prepared:
+def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, csv_aliases: str | None) -> Prepared:
     staging = Path(staging_root) / str(prep.file_id) / (f"part{part.index}" if part else "whole")
     shutil.rmtree(staging, ignore_errors=True)
     if is_csv(p):
-        return _prepare_csv(prep, p, staging)
+        return _prepare_csv(prep, p, staging, Path(csv_aliases) if csv_aliases else None)
     try:
         name = parse_bp_filename(p.name)
     except FileNameError as exc:
@@ -193,13 +196,13 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None) -> P
     return prep
 
 
-def _prepare_csv(prep: Prepared, path: Path, staging: Path) -> Prepared:
+def _prepare_csv(prep: Prepared, path: Path, staging: Path, csv_aliases: Path | None) -> Prepared:
     from parsers.csv_forms import read_form
 
     if prep.area_code is None:
         prep.errors.append("CSV000 the area of the file is unknown: pass --area or put it under a folder named 01..10")
         return prep
-    result = read_form(path, prep.area_code)
+    result = read_form(path, prep.area_code, aliases_file=csv_aliases)
     prep.kind = result.form_id
     prep.target_month = result.target_month
     prep.facts = {"xml_encoding": result.encoding}
@@ -445,8 +448,11 @@ def ingest(
     rebuild: bool = True,
     mapper: Callable[[Callable, list[tuple]], Iterable[Prepared]] | None = None,
     extra_views: Sequence[ViewBuilder] = (),
+    csv_aliases: Path | None = None,
 ) -> IngestReport:
     """Ingest ``sources`` as one run (the caller holds the warehouse lock).
+
+    ``csv_aliases`` is the user's alias map for the CSV forms, merged over the built-in one.
 
     ``extra_views`` are passed to :func:`warehouse.catalog.build_catalog` when the catalog is rebuilt.
 
@@ -491,15 +497,18 @@ def ingest(
     if mapper is None and sum(uncompressed_size(s.path) for s, _, _ in todo) < (16 << 20):
         workers = 1  # starting worker processes costs more than parsing a few small files
     plans = [plan_parts(s.path, workers) for s, _, _ in todo]
+    aliases = str(csv_aliases) if csv_aliases else None
     jobs = [
-        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, part)
+        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, part, aliases)
         for (s, sha, size), parts in zip(todo, plans, strict=True)
         for part in parts
     ]
     prepared = iter(mapper(prepare_file, jobs) if mapper else _pool_map(prepare_file, jobs, workers))
 
     def whole(src: Source, sha: str, size: int) -> Callable[[], Prepared]:
-        return lambda: prepare_file(str(src.path), src.area_code, src.account, str(staging_root), sha, size)
+        return lambda: prepare_file(
+            str(src.path), src.area_code, src.account, str(staging_root), sha, size, None, aliases
+        )
 
     for (src, sha, size), parts in zip(todo, plans, strict=True):
         prep = merge_parts([next(prepared) for _ in parts], whole(src, sha, size))

@@ -10,9 +10,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.areas import AREAS
+from core.config import ConfigError, pick_warehouse
 from core.inputs import expand_paths
 from core.paths import WarehouseLayout, resolve_warehouse
 from reconcile.checks import catalog_views
+from takuso.commands.local_config import local_config
 from warehouse.ingest import FileReport, IngestReport, ingest, sources_for
 from warehouse.lock import WarehouseBusy, writer_lock
 
@@ -46,9 +48,19 @@ def run_ingest(
     workers: int = 0,
     console: Console | None = None,
     wait: bool = True,
+    config: Path | None = None,
 ) -> int:
-    """Ingest files; 0 all loaded or skipped, 1 some rejected, 2 usage error."""
+    """Ingest files; 0 all loaded or skipped, 1 some rejected, 2 usage error.
+
+    ``config`` is ``takuso.toml`` (default ``./takuso.toml`` when present): its ``csv_aliases`` and
+    warehouse folder apply.
+    """
     console = console or Console(highlight=False)
+    try:
+        cfg = local_config(config)
+    except ConfigError as exc:
+        console.print(f"[red]configuration error:[/red] {escape(str(exc))}")
+        return 2
     if area is not None and area not in AREAS:
         console.print(f"[red]unknown area {escape(repr(area))}; use 01..10[/red]")
         return 2
@@ -59,10 +71,11 @@ def run_ingest(
         if not files and not missing:
             console.print("[red]no .zip, .xml or .csv files found[/red]")
         return 2
-    layout = WarehouseLayout(resolve_warehouse(warehouse))
+    layout = WarehouseLayout(pick_warehouse(warehouse, cfg) if cfg else resolve_warehouse(warehouse))
+    aliases = cfg.csv_aliases if cfg else None
     try:
         with writer_lock(layout.lock_file, wait=wait, say=lambda m: console.print(f"[yellow]{escape(m)}[/yellow]")):
-            report = _ingest_with_progress(files, layout, area, account, workers, console)
+            report = _ingest_with_progress(files, layout, area, account, workers, console, aliases)
     except WarehouseBusy as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         return 2
@@ -76,7 +89,7 @@ def run_ingest(
     return report.exit_code
 
 
-def _ingest_with_progress(files, layout, area, account, workers, console) -> IngestReport:
+def _ingest_with_progress(files, layout, area, account, workers, console, csv_aliases) -> IngestReport:
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -98,4 +111,5 @@ def _ingest_with_progress(files, layout, area, account, workers, console) -> Ing
             workers=workers,
             on_file=advance,
             extra_views=[catalog_views()],
+            csv_aliases=csv_aliases,
         )

@@ -8,24 +8,26 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from core.config import ConfigError
 from core.inputs import area_of, expand_paths, is_csv
 from parsers.bp_xml.problems import Problem
 from parsers.bp_xml.validate import validate_bp_file
+from takuso.commands.local_config import local_config
 
 
-def _validate_csv(path: Path, area: str | None) -> tuple[str, int, list[str], list[str]]:
+def _validate_csv(path: Path, area: str | None, csv_aliases: Path | None) -> tuple[str, int, list[str], list[str]]:
     from parsers.csv_forms import read_form
 
     if area is None:
         return "csv", 0, [f"{path}: error CSV000: the area is unknown; pass --area 01..10"], []
-    result = read_form(path, area)
+    result = read_form(path, area, aliases_file=csv_aliases)
     errors = [p.render(str(path), "error") for p in result.errors]
     warnings = [p.render(str(path), "warning") for p in result.warnings]
     rows = result.table.num_rows if result.table is not None else 0
     return result.form_id or "csv", rows, errors, warnings
 
 
-def _validate_bp(path: Path, area: str | None) -> tuple[str, int, list[str], list[str]]:
+def _validate_bp(path: Path, area: str | None, _aliases: Path | None) -> tuple[str, int, list[str], list[str]]:
     outcome = validate_bp_file(path, area)
     if isinstance(outcome, Problem):
         return "?", 0, [outcome.render(str(path))], []
@@ -35,10 +37,21 @@ def _validate_bp(path: Path, area: str | None) -> tuple[str, int, list[str], lis
 
 
 def run_validate(
-    paths: list[Path], area: str | None = None, detail: bool = True, console: Console | None = None
+    paths: list[Path],
+    area: str | None = None,
+    detail: bool = True,
+    console: Console | None = None,
+    config: Path | None = None,
 ) -> int:
-    """Validate every file; print each problem; return 0 when all are valid, else 1."""
+    """Validate every file; print each problem; return 0 when all are valid, else 1 (2: a configuration
+    error). ``config`` is ``takuso.toml`` (default ``./takuso.toml`` when present), for its ``csv_aliases``."""
     console = console or Console(highlight=False)
+    try:
+        cfg = local_config(config)
+    except ConfigError as exc:
+        console.print(f"[red]configuration error:[/red] {escape(str(exc))}")
+        return 2
+    aliases = cfg.csv_aliases if cfg else None
     files, missing = expand_paths(paths)
     for m in missing:
         console.print(f"[red]{escape(m)}[/red]")
@@ -48,7 +61,7 @@ def run_validate(
     invalid = len(missing)
     for path in files:
         file_area = area_of(path, area)
-        kind, rows, errors, warnings = (_validate_csv if is_csv(path) else _validate_bp)(path, file_area)
+        kind, rows, errors, warnings = (_validate_csv if is_csv(path) else _validate_bp)(path, file_area, aliases)
         for line in errors:
             console.print(f"[red]{escape(line)}[/red]", soft_wrap=True)
         for line in warnings:
