@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +19,7 @@ from pathlib import Path
 from core.areas import AREAS
 from core.config import Config, TsoConfig
 from core.files import copy_atomic
-from core.inputs import area_of, expand_paths
+from core.inputs import area_of, expand_paths, path_claims
 from core.paths import WarehouseLayout
 from reconcile.checks import catalog_views
 from tso.client import Failure, TsoResult, pull_tso
@@ -73,16 +73,18 @@ def _account(config: Config, area: str | None) -> str:
 def inbox_sources(inbox: Path, config: Config) -> list[Source]:
     """Every ``.zip``/``.xml``/``.csv`` under the inbox (hidden files skipped), with its area.
 
-    The area comes from ``core.inputs.area_of`` on the path *inside* the inbox (a folder named
-    ``01``..``10``, or a CSV name ending ``_<area>_<YYYYMM>``), so the inbox's own location never decides it.
+    The area comes from the path *inside* the inbox (a folder named ``01``..``10``, or a CSV name ending
+    ``_<area>_<YYYYMM>``), so the inbox's own location never decides it; where that says nothing, the file
+    itself does when it is ingested (a BP header's sender code, the supply point ids).
     """
     if not inbox.is_dir():
         return []
     files, _ = expand_paths([inbox])
     sources = []
     for path in files:
+        claims = tuple(path_claims(path.relative_to(inbox)))
         area = area_of(path.relative_to(inbox))
-        sources.append(Source(path, area, _account(config, area)))
+        sources.append(Source(path, area, _account(config, area), claims=claims))
     return sources
 
 
@@ -166,7 +168,10 @@ def ingest_night(
         )
         outcome = IngestOutcome(report)
         outcome.origins = {s.path.name: "raw" for s in raw} | {s.path.name: "inbox" for s in inbox_files}
-        outcome.inbox_moved = [file_inbox_source(layout, s) for s in inbox_files]
+        said = {f.file_name: f.area_code for f in report.files if f.area_code}  # the file may have said it
+        outcome.inbox_moved = [
+            file_inbox_source(layout, replace(s, area_code=said.get(s.path.name, s.area_code))) for s in inbox_files
+        ]
         outcome.months = months_touched(layout, report.run_id)
     return outcome
 

@@ -27,8 +27,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from core.files import copy_atomic
-from core.inputs import area_of, is_csv
+from core.inputs import AreaClaim, area_of, decide_area, is_csv, path_claims, said_by
 from core.paths import WarehouseLayout
+from parsers.bp_xml.area import reject_disagreements, resolve_area
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.source import Part
@@ -125,10 +126,13 @@ def prepare_file(
     size: int = 0,
     part: Part | None = None,
     csv_aliases: str | None = None,
+    claims: tuple[AreaClaim, ...] | None = None,
 ) -> Prepared:
     """Validate and parse one file (or one ``part`` of it) into staged Parquet (runs in a worker process).
 
-    ``csv_aliases`` is the user's alias map for the CSV forms (``csv_aliases`` in ``takuso.toml``).
+    ``claims`` say the file's area (``--area``, its folder, a CSV name; default: ``area_code``); when
+    they say nothing the file itself is asked (:func:`parsers.bp_xml.area.claims_in_file`, or the point
+    ids of a CSV form). ``csv_aliases`` is the user's alias map for the CSV forms (``takuso.toml``).
 
     A part's duplicate keys are checked when its parts are merged (:func:`merge_parts`). An unexpected
     error (a bug) rejects this file with the error as its reason instead of stopping the whole batch.
@@ -137,8 +141,12 @@ def prepare_file(
     if sha is None:
         sha, size = sha256_of(p)
     prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
+    if claims is None:
+        claims = (AreaClaim(area_code, "the area it was given"),) if area_code else ()
     try:
-        return _prepare(prep, p, staging_root, part, csv_aliases)
+        if is_csv(p):
+            return _prepare_csv(prep, p, staging_root, Path(csv_aliases) if csv_aliases else None, claims)
+        return _prepare(prep, p, staging_root, part, claims)
     except Exception as exc:  # one bad file must never take the batch down
         prep.errors.append(f"BP099 internal error reading the file ({type(exc).__name__}: {exc}); please report it")
         prep.staged.clear()
@@ -148,11 +156,19 @@ def prepare_file(
         pa.default_memory_pool().release_unused()  # a worker runs many files: give freed memory back
 
 
-def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, csv_aliases: str | None) -> Prepared:
+def _settle_area(prep: Prepared, area: str | None) -> None:
+    """The file's area is known (or known to be unknown): it decides the file's id."""
+    prep.area_code = area
+    prep.file_id = file_id_of(prep.sha256, area, prep.account)
+
+
+def _staging(staging_root: str, prep: Prepared, part: Part | None) -> Path:
     staging = Path(staging_root) / str(prep.file_id) / (f"part{part.index}" if part else "whole")
     shutil.rmtree(staging, ignore_errors=True)
-    if is_csv(p):
-        return _prepare_csv(prep, p, staging, Path(csv_aliases) if csv_aliases else None)
+    return staging
+
+
+def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, claims: tuple[AreaClaim, ...]) -> Prepared:
     try:
         name = parse_bp_filename(p.name)
     except FileNameError as exc:
@@ -161,13 +177,15 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, csv_
     prep.kind, prep.bp_id, prep.voltage = name.kind.name, name.kind.bp_id, name.kind.voltage
     prep.target_date, prep.file_time = name.target_date, name.file_time
     prep.revision, prep.section = name.revision, name.section
-    if prep.area_code is None:
-        prep.errors.append("the area of the file is unknown: pass --area or put it under a folder named 01..10")
-        return prep
+    area, claims, area_problem = resolve_area(p, claims)  # neither --area nor the path: the file itself
+    _settle_area(prep, area)
+    staging = _staging(staging_root, prep, part)
     sink = _StagingSink(staging, prep.file_id)
-    outcome = parse_bp_file(p, name, area_code=prep.area_code, sink=sink, part=part)
+    outcome = parse_bp_file(p, name, area_code=area, sink=sink, part=part)
     interval = sink.interval_file.close()
     points = sink.points_file.close()
+    if area is not None:
+        reject_disagreements(outcome, area, said_by(claims))
     if outcome.ok and part is None:
         dups = find_duplicates(interval, interval_key(name.kind.bp_id))
         if dups:
@@ -184,6 +202,8 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, csv_
     }
     prep.errors = [p.render(prep.file_name) for p in outcome.errors]
     prep.warnings = [p.render(prep.file_name) for p in outcome.warnings]
+    if area_problem:  # after the file's own errors, never instead of them
+        prep.errors.append(area_problem.render(prep.file_name))
     prep.rows = outcome.interval_rows + outcome.point_rows
     if prep.ok:
         interval_target, points_target = _bp_targets(prep, outcome)
@@ -196,33 +216,34 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, csv_
     return prep
 
 
-def _prepare_csv(prep: Prepared, path: Path, staging: Path, csv_aliases: Path | None) -> Prepared:
-    from parsers.csv_forms import read_form
+def _prepare_csv(
+    prep: Prepared, path: Path, staging_root: str, csv_aliases: Path | None, claims: tuple[AreaClaim, ...]
+) -> Prepared:
+    from parsers.csv_forms import read_form, unknown_area
 
-    if prep.area_code is None:
-        prep.errors.append("CSV000 the area of the file is unknown: pass --area or put it under a folder named 01..10")
-        return prep
-    result = read_form(path, prep.area_code, aliases_file=csv_aliases)
+    area, conflict = decide_area(claims)
+    result = read_form(path, area, aliases_file=csv_aliases)  # no area: the point ids' prefix says it
+    if area is None and conflict is None:
+        area = result.area_code
+    _settle_area(prep, area)
     prep.kind = result.form_id
     prep.target_month = result.target_month
     prep.facts = {"xml_encoding": result.encoding}
     prep.errors = [e.render(prep.file_name, "error") for e in result.errors]
     prep.warnings = [w.render(prep.file_name, "warning") for w in result.warnings]
-    if result.ok and result.table is not None and result.form_id:
+    if area is None:
+        prep.errors.append(unknown_area(conflict).render(prep.file_name, "error"))
+    if prep.ok and result.table is not None and result.form_id and result.table.num_rows:
+        # a header-only form publishes nothing: it is recorded, and replaces no month's rows
         table = result.table.drop_columns(["area_code"]) if "area_code" in result.table.column_names else result.table
         prep.rows = table.num_rows
-        month = result.target_month or date.today().replace(day=1)
-        staged = StagedParquet(staging / "form.parquet", {"file_id": pa.scalar(prep.file_id, pa.int64())})
+        month = month_dir(result.target_month) if result.target_month else "none"
+        staged = StagedParquet(
+            _staging(staging_root, prep, None) / "form.parquet", {"file_id": pa.scalar(prep.file_id, pa.int64())}
+        )
         staged.add(table)
-        target = f"forms/{result.form_id}/area_code={prep.area_code}/month={month_dir(month)}"
-        written = staged.close()
-        if written is None:  # a header-only form: record the file, publish an empty dataset file
-            staging.mkdir(parents=True, exist_ok=True)
-            import pyarrow.parquet as pq
-
-            written = staging / "form.parquet"
-            pq.write_table(table.append_column("file_id", pa.array([], pa.int64())), written)
-        prep.staged.append((target, str(written)))
+        target = f"forms/{result.form_id}/area_code={prep.area_code}/month={month}"
+        prep.staged.append((target, str(staged.close())))
     return prep
 
 
@@ -349,10 +370,13 @@ class Source:
     area_code: str | None
     account: str = "default"
     downloaded_at: datetime | None = None
+    claims: tuple[AreaClaim, ...] | None = None  # who says the area (default: ``area_code`` itself)
 
 
 def sources_for(paths: Iterable[Path], area: str | None, account: str) -> list[Source]:
-    return [Source(p, area_of(p, area), account) for p in paths]
+    """Local files given to ``takuso ingest``: ``--area`` (``area``), the path and a CSV name say the area
+    (where they say nothing, the file itself is asked when it is prepared)."""
+    return [Source(p, area_of(p, area), account, claims=tuple(path_claims(p, area))) for p in paths]
 
 
 def _pool_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterator[Prepared]:
@@ -463,7 +487,10 @@ def ingest(
     report = IngestReport(run_id)
     ledger = RunLedger(run_id)
     staging_root = layout.root / "_staging" / run_id
-    done = read_committed_ledger(layout, ["file_id", "status", "area_code", "download_account", "file_name", "sha256"])
+    done = read_committed_ledger(
+        layout,
+        ["file_id", "status", "area_code", "download_account", "file_name", "sha256", "kind", "target_month", "rows"],
+    )
     loaded_ids = {
         fid for fid, st in zip(done["file_id"].to_pylist(), done["status"].to_pylist(), strict=True) if st == "loaded"
     }
@@ -474,6 +501,14 @@ def ingest(
             done["sha256"].to_pylist(), done["status"].to_pylist(), strict=True,
         )
         if st == "loaded"
+    }  # fmt: skip
+    filled = {  # (area, CSV form, month) with rows loaded: a header-only download must not look like news
+        (a, k, m)
+        for a, k, m, n, st in zip(
+            done["area_code"].to_pylist(), done["kind"].to_pylist(), done["target_month"].to_pylist(),
+            done["rows"].to_pylist(), done["status"].to_pylist(), strict=True,
+        )
+        if st == "loaded" and n and m is not None
     }  # fmt: skip
     workers = workers or os.cpu_count() or 1
     todo: list[tuple[Source, str, int]] = []
@@ -499,7 +534,7 @@ def ingest(
     plans = [plan_parts(s.path, workers) for s, _, _ in todo]
     aliases = str(csv_aliases) if csv_aliases else None
     jobs = [
-        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, part, aliases)
+        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, part, aliases, s.claims)
         for (s, sha, size), parts in zip(todo, plans, strict=True)
         for part in parts
     ]
@@ -507,20 +542,33 @@ def ingest(
 
     def whole(src: Source, sha: str, size: int) -> Callable[[], Prepared]:
         return lambda: prepare_file(
-            str(src.path), src.area_code, src.account, str(staging_root), sha, size, None, aliases
+            str(src.path), src.area_code, src.account, str(staging_root), sha, size, None, aliases, src.claims
         )
 
     for (src, sha, size), parts in zip(todo, plans, strict=True):
         prep = merge_parts([next(prepared) for _ in parts], whole(src, sha, size))
+        asked = file_id_of(sha, src.area_code, src.account)
+        if prep.file_id != asked and prep.file_id in loaded_ids:  # the file said its area: loaded before
+            _discard([prep])
+            fr = FileReport(src.path.name, prep.area_code, prep.kind, "skipped", 0, "already loaded (same sha256)")
+            report.files.append(fr)
+            first_outcome[asked] = ("loaded", "", prep.file_name)
+            if on_file:
+                on_file(fr)
+            continue
         now = datetime.now(UTC).replace(tzinfo=None)
         key = (prep.area_code, prep.account, prep.file_name)
-        if key in by_name and by_name[key] != prep.sha256:
+        if prep.bp_id and key in by_name and by_name[key] != prep.sha256:  # CSV forms: a newer download
             prep.errors.insert(
                 0, f"{prep.file_name} was already loaded with other content; a TSO must issue a new revision"
             )
-            for _, staged in prep.staged:
-                Path(staged).unlink(missing_ok=True)
-            prep.staged.clear()
+            _discard([prep])
+        if prep.ok and not prep.bp_id and prep.rows == 0 and (prep.area_code, prep.kind, prep.target_month) in filled:
+            prep.warnings.append(
+                f"{prep.file_name}: warning CSV035: the form has no rows for {prep.target_month:%Y-%m}, which an "
+                "earlier download filled: recorded, but the earlier rows stay current (download it again if "
+                "the TSO's portal was not ready)"
+            )
         raw_path = _land_raw(layout, src, prep)
         if prep.ok:
             names = _published_names(prep)
@@ -552,7 +600,7 @@ def ingest(
             prep.file_name, prep.area_code, prep.kind, status, prep.rows if status == "loaded" else 0, message
         )
         report.files.append(fr)
-        first_outcome[prep.file_id] = (status, message, prep.file_name)
+        first_outcome[prep.file_id] = first_outcome[asked] = (status, message, prep.file_name)
         if on_file:
             on_file(fr)
     for src, sha, size in same_content:

@@ -14,6 +14,7 @@ class Rule(Enum):
     """Rule ids with their short titles (ルールID と 名称)."""
 
     # file-level errors
+    AREA_UNKNOWN = ("CSV000", "area of the file unknown or disputed")
     MISSING_REQUIRED_COLUMN = ("CSV001", "missing required column")
     DUPLICATE_COLUMN = ("CSV002", "two headers resolve to the same column")
     UNDECODABLE = ("CSV003", "encoding not detected")

@@ -36,7 +36,8 @@ class FormResult:
 
     ``table`` is ``None`` when there is any error; ``layout`` is ``'wide'`` (横持ち) or ``'long'``
     (縦持ち); ``target_month`` (対象年月) is the first day of the file's month or ``None``;
-    ``preamble`` holds the lines above the header (title, TSO name …) joined with ``\\n``.
+    ``preamble`` holds the lines above the header (title, TSO name …) joined with ``\\n``;
+    ``area_code`` is the area read for (given, or the prefix its point ids share).
     """
 
     form_id: str | None
@@ -47,6 +48,7 @@ class FormResult:
     preamble: str = ""
     layout: str = "long"
     target_month: date | None = None
+    area_code: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -55,13 +57,16 @@ class FormResult:
 
 def read_form(
     path: Path,
-    area_code: str,
+    area_code: str | None,
     *,
     form_id: str | None = None,
     aliases_file: Path | None = None,
     encoding: str | None = None,
 ) -> FormResult:
     """Read one CSV form downloaded from the TSO of ``area_code`` ('01'..'10').
+
+    Without an area (None) the file's point ids say it: they must all carry one area's prefix (CSV011);
+    ``FormResult.area_code`` is that area, or None when the file has no point id (a header-only form).
 
     ``form_id`` skips detection; ``aliases_file`` is a user alias map merged over the built-in one;
     ``encoding`` forces an encoding instead of detecting it.
@@ -129,7 +134,9 @@ def _rejected(form_id: str | None, log: ProblemLog, **kwargs: Any) -> FormResult
     return FormResult(form_id, None, log.errors, log.warnings, **kwargs)
 
 
-def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_name: str, log: ProblemLog) -> FormResult:
+def _read_text(
+    spec: FormSpec, text: str, encoding: str, area_code: str | None, file_name: str, log: ProblemLog
+) -> FormResult:
     try:
         rows = list(iter_rows(text, delimiter=spec.delimiter, quotechar=spec.quotechar))
     except MalformedCsvError as e:
@@ -151,6 +158,7 @@ def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_na
                 preamble,
                 "long",
                 _preamble_month(preamble) or month_from_name(spec, file_name),
+                area_code,
             )
         _report_missing(spec, best, file_name, log)
         return _rejected(spec.form_id, log, encoding=encoding)
@@ -161,13 +169,40 @@ def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_na
     present = _present_columns(spec, header)
     records = to_records(spec, header, rows)
     typed = type_records(spec, records, area_code, log, present)
+    if area_code is None:
+        area_code = _area_of_points(spec, typed, log)
     derive_columns(spec, typed, present)
     check_rows(spec, typed, log)
     log.finish()
     layout = "wide" if header.is_wide else "long"
     month = _target_month(spec, typed) or _preamble_month(preamble) or month_from_name(spec, file_name)
     table = None if log.has_errors else build_table(spec, typed, area_code)
-    return FormResult(spec.form_id, table, log.errors, log.warnings, encoding, preamble, layout, month)
+    return FormResult(spec.form_id, table, log.errors, log.warnings, encoding, preamble, layout, month, area_code)
+
+
+def unknown_area(conflict: str | None = None) -> Problem:
+    """CSV000: nothing says the file's area (or ``conflict`` says how its sources disagree)."""
+    why = conflict or (
+        "the area of the file is unknown: no point id in it says; pass --area 01..10, put the file under a "
+        "folder named 01..10, or name it *_<area>_<YYYYMM>.csv"
+    )
+    return Problem(None, None, Rule.AREA_UNKNOWN.label, why)
+
+
+def _area_of_points(spec: FormSpec, rows: Sequence[TypedRow], log: ProblemLog) -> str | None:
+    """The area of a form read without one: the prefix (エリア) all its point ids share; several is CSV011."""
+    columns = [c for c, t in spec.types.items() if t == "point_id"]
+    prefixes = sorted({v[:2] for r in rows for c in columns if isinstance(v := r.values.get(c), str)})
+    if len(prefixes) > 1:
+        log.error(
+            Rule.AREA_MISMATCH,
+            None,
+            None,
+            f"point ids of several areas ({', '.join(prefixes)}) and no area given: a form comes from one TSO; "
+            "pass --area 01..10 or put the file under a folder named 01..10",
+        )
+        return None
+    return prefixes[0] if prefixes else None
 
 
 def _filled(row: Row) -> int:

@@ -9,29 +9,38 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.config import ConfigError
-from core.inputs import area_of, expand_paths, is_csv
+from core.inputs import AreaClaim, decide_area, expand_paths, is_csv, path_claims, said_by
+from parsers.bp_xml.area import reject_disagreements, resolve_area
 from parsers.bp_xml.problems import Problem
 from parsers.bp_xml.validate import validate_bp_file
 from takuso.commands.local_config import local_config
 
 
-def _validate_csv(path: Path, area: str | None, csv_aliases: Path | None) -> tuple[str, int, list[str], list[str]]:
-    from parsers.csv_forms import read_form
+def _validate_csv(
+    path: Path, claims: list[AreaClaim], csv_aliases: Path | None
+) -> tuple[str, int, list[str], list[str]]:
+    from parsers.csv_forms import read_form, unknown_area
 
-    if area is None:
-        return "csv", 0, [f"{path}: error CSV000: the area is unknown; pass --area 01..10"], []
-    result = read_form(path, area, aliases_file=csv_aliases)
+    area, conflict = decide_area(claims)
+    result = read_form(path, area, aliases_file=csv_aliases)  # no area: the point ids' prefix says it
     errors = [p.render(str(path), "error") for p in result.errors]
     warnings = [p.render(str(path), "warning") for p in result.warnings]
+    if conflict or result.area_code is None:
+        errors.append(unknown_area(conflict).render(str(path), "error"))
     rows = result.table.num_rows if result.table is not None else 0
     return result.form_id or "csv", rows, errors, warnings
 
 
-def _validate_bp(path: Path, area: str | None, _aliases: Path | None) -> tuple[str, int, list[str], list[str]]:
+def _validate_bp(path: Path, claims: list[AreaClaim], _aliases: Path | None) -> tuple[str, int, list[str], list[str]]:
+    area, claims, area_problem = resolve_area(path, claims)
     outcome = validate_bp_file(path, area)
     if isinstance(outcome, Problem):
         return "?", 0, [outcome.render(str(path))], []
+    if area is not None:
+        reject_disagreements(outcome, area, said_by(claims))
     errors = [p.render(str(path)) for p in outcome.errors]
+    if area_problem:  # after the file's own errors, never instead of them
+        errors.append(area_problem.render(str(path)))
     warnings = [p.render(str(path)) for p in outcome.warnings]
     return outcome.name.kind.name, outcome.interval_rows + outcome.point_rows, errors, warnings
 
@@ -60,8 +69,8 @@ def run_validate(
         summary.add_column(col)
     invalid = len(missing)
     for path in files:
-        file_area = area_of(path, area)
-        kind, rows, errors, warnings = (_validate_csv if is_csv(path) else _validate_bp)(path, file_area, aliases)
+        claims = path_claims(path, area)
+        kind, rows, errors, warnings = (_validate_csv if is_csv(path) else _validate_bp)(path, claims, aliases)
         for line in errors:
             console.print(f"[red]{escape(line)}[/red]", soft_wrap=True)
         for line in warnings:
