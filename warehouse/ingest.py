@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -71,6 +71,7 @@ class Prepared:
     rows: int = 0
     staged: list[tuple[str, str]] = field(default_factory=list)  # (dataset folder with partitions, staged file)
     facts: dict = field(default_factory=dict)
+    created_at: datetime | None = None  # when the TSO made the file, UTC (a CSV form's 作成日時), if it says
 
     @property
     def ok(self) -> bool:
@@ -229,6 +230,8 @@ def _prepare_csv(
     prep.kind = result.form_id
     prep.target_month = result.target_month
     prep.facts = {"xml_encoding": result.encoding}
+    if result.created_at is not None:  # written in JST (UTC+9, no daylight saving time)
+        prep.created_at = result.created_at - timedelta(hours=9)
     prep.errors = [e.render(prep.file_name, "error") for e in result.errors]
     prep.warnings = [w.render(prep.file_name, "warning") for w in result.warnings]
     if area is None:
@@ -591,7 +594,8 @@ def ingest(
                 "status": status, "rows": prep.rows if status == "loaded" else 0, "error": message or None,
                 "warnings": "\n".join(prep.warnings) or None,
                 "file_info_kind_code": prep.file_name[2:6] if prep.bp_id else None,
-                "raw_path": str(raw_path), "downloaded_at": src.downloaded_at, "ingested_at": now, "run_id": run_id,
+                "raw_path": str(raw_path), "downloaded_at": src.downloaded_at or prep.created_at, "ingested_at": now,
+                "run_id": run_id,
                 **{k: prep.facts.get(k) for k in ("info_kind_code", "sender_code", "receiver_code", "xml_encoding",
                                                  "xml_namespace", "header_items")},
             }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from parsers.csv_forms.aliases import FormSpec, all_form_ids, form_spec, load_co
 from parsers.csv_forms.detect import detect_by_header, detect_by_name, month_from_name
 from parsers.csv_forms.encoding import EncodingDetectionError, decode_bytes
 from parsers.csv_forms.header import HeaderMap, duplicate_columns, find_header, missing_required
-from parsers.csv_forms.normalize import find_month
+from parsers.csv_forms.normalize import find_created_at, find_month
 from parsers.csv_forms.problems import Problem, ProblemLog, Rule
 from parsers.csv_forms.records import to_records
 from parsers.csv_forms.rows import MalformedCsvError, Row, iter_rows, physical_lines
@@ -37,7 +37,8 @@ class FormResult:
     ``table`` is ``None`` when there is any error; ``layout`` is ``'wide'`` (横持ち) or ``'long'``
     (縦持ち); ``target_month`` (対象年月) is the first day of the file's month or ``None``;
     ``preamble`` holds the lines above the header (title, TSO name …) joined with ``\\n``;
-    ``area_code`` is the area read for (given, or the prefix its point ids share).
+    ``area_code`` is the area read for (given, or the prefix its point ids share); ``created_at`` is
+    when the portal made the file (作成日時 in the preamble, JST), if the file says.
     """
 
     form_id: str | None
@@ -49,6 +50,7 @@ class FormResult:
     layout: str = "long"
     target_month: date | None = None
     area_code: str | None = None
+    created_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -159,6 +161,7 @@ def _read_text(
                 "long",
                 _preamble_month(preamble) or month_from_name(spec, file_name),
                 area_code,
+                find_created_at(preamble),
             )
         _report_missing(spec, best, file_name, log)
         return _rejected(spec.form_id, log, encoding=encoding)
@@ -177,7 +180,10 @@ def _read_text(
     layout = "wide" if header.is_wide else "long"
     month = _target_month(spec, typed) or _preamble_month(preamble) or month_from_name(spec, file_name)
     table = None if log.has_errors else build_table(spec, typed, area_code)
-    return FormResult(spec.form_id, table, log.errors, log.warnings, encoding, preamble, layout, month, area_code)
+    created = find_created_at(preamble)
+    return FormResult(
+        spec.form_id, table, log.errors, log.warnings, encoding, preamble, layout, month, area_code, created
+    )
 
 
 def unknown_area(conflict: str | None = None) -> Problem:
