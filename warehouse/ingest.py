@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from core.files import copy_atomic
+from core.files import atomic_write_bytes, copy_atomic
 from core.inputs import AreaClaim, area_of, decide_area, is_csv, path_claims, said_by
-from core.paths import WarehouseLayout
+from core.paths import PERSONAL, PRIVATE_FILE, WarehouseLayout
 from parsers.bp_xml.area import reject_disagreements, resolve_area
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
@@ -45,6 +45,7 @@ from warehouse.store import (
     read_committed_ledger,
     write_ledger,
 )
+from warehouse.views import PERSONAL_COLUMNS
 
 
 @dataclass
@@ -89,18 +90,29 @@ def sha256_of(path: Path) -> tuple[str, int]:
 
 
 class _StagingSink(Sink):
-    """Parsed rows straight into staged Parquet files (checked for duplicate keys once written)."""
+    """Parsed rows straight into staged Parquet files (checked for duplicate keys once written).
+
+    Point records are split: the personal columns (個人情報: customer id, name, address) go, with the
+    point's key, to a file of their own that is published under the private ``personal/`` folder.
+    """
 
     def __init__(self, staging: Path, file_id: int) -> None:
         lineage = {"file_id": pa.scalar(file_id, pa.int64())}
         self.interval_file = StagedParquet(staging / "interval.parquet", lineage)
         self.points_file = StagedParquet(staging / "points.parquet", lineage)
+        self.personal_file = StagedParquet(staging / "personal_points.parquet", lineage)
 
     def interval(self, table: pa.Table) -> None:
         self.interval_file.add(table)
 
     def points(self, table: pa.Table) -> None:
-        self.points_file.add(table)
+        personal = [c for c in PERSONAL_COLUMNS if c in table.column_names]
+        self.points_file.add(table.drop_columns(personal))
+        if personal:
+            self.personal_file.add(table.select([*_PERSONAL_KEY, *personal]))
+
+
+_PERSONAL_KEY = ("supply_point_id", "split_code")  # how a personal record joins its point record
 
 
 def _bp_targets(prep: Prepared, outcome: ParseOutcome) -> tuple[str | None, str | None]:
@@ -185,6 +197,7 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, clai
     outcome = parse_bp_file(p, name, area_code=area, sink=sink, part=part)
     interval = sink.interval_file.close()
     points = sink.points_file.close()
+    personal = sink.personal_file.close()
     if area is not None:
         reject_disagreements(outcome, area, said_by(claims))
     if outcome.ok and part is None:
@@ -212,6 +225,8 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, clai
             prep.staged.append((interval_target, str(interval)))
         if points and points_target:
             prep.staged.append((points_target, str(points)))
+        if personal and points_target:
+            prep.staged.append((f"{PERSONAL}/{points_target}", str(personal)))
     else:
         shutil.rmtree(staging, ignore_errors=True)
     return prep
@@ -310,7 +325,7 @@ def _remove_leftovers(layout: WarehouseLayout, file_id: int, targets: set[str]) 
     """Files of this file id that a killed, uncommitted run published (a committed one would have been
     skipped as loaded). Removed first, so a re-run split into other parts cannot show rows twice."""
     for target in targets:
-        folder = layout.datasets / target
+        folder = layout.dataset_dir(target)
         for old in (*folder.glob(f"{file_id}.parquet"), *folder.glob(f"{file_id}-*.parquet")):
             old.unlink(missing_ok=True)
 
@@ -415,7 +430,7 @@ def _quarantine(layout: WarehouseLayout, src: Source, prep: Prepared, reason: st
     target = folder / prep.file_name
     copy_atomic(src.path, target)
     text = f"file: {src.path}\nsha256: {prep.sha256}\nrejected_at: {datetime.now(UTC).isoformat()}\n\n{reason}\n"
-    (folder / f"{prep.file_name}.reason.txt").write_text(text, encoding="utf-8")
+    atomic_write_bytes(folder / f"{prep.file_name}.reason.txt", text.encode("utf-8"))
     return target
 
 
@@ -489,7 +504,8 @@ def ingest(
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     report = IngestReport(run_id)
     ledger = RunLedger(run_id)
-    staging_root = layout.root / "_staging" / run_id
+    layout.make_private_folders()  # original files and personal data: the operator's only
+    staging_root = layout.staging / run_id
     done = read_committed_ledger(
         layout,
         ["file_id", "status", "area_code", "download_account", "file_name", "sha256", "kind", "target_month", "rows"],
@@ -577,7 +593,10 @@ def ingest(
             names = _published_names(prep)
             _remove_leftovers(layout, prep.file_id, {target for target, _ in names})
             for target, (name, staged) in names:
-                publish(Path(staged), layout.datasets / target / name)
+                published = layout.dataset_dir(target) / name
+                publish(Path(staged), published)
+                if target.startswith(f"{PERSONAL}/"):
+                    published.chmod(PRIVATE_FILE)
             status, message = "loaded", ""
         else:
             message = "\n".join(prep.errors)

@@ -573,6 +573,19 @@ FROM ({_points_of("adhoc_reading")}) {_LATEST_POINT.format(extra=", reading_date
 
 # Personal data (個人情報): only in takuso-personal.duckdb (mode 0600), never in the analysts' catalog.
 PERSONAL_COLUMNS: tuple[str, ...] = ("customer_id", "customer_name", "supply_address")
+# their dataset, under the private folder personal/ (0700): the same partitions as points, keyed by point
+PERSONAL_POINTS = Dataset(
+    "ds_points",
+    "personal/points",
+    (
+        ("supply_point_id", "VARCHAR"),
+        ("split_code", "VARCHAR"),
+        *((c, "VARCHAR") for c in PERSONAL_COLUMNS),
+        *_PART,
+        ("target_month", "VARCHAR"),
+        ("kind", "VARCHAR"),
+    ),
+)
 PERSONAL_VIEWS: tuple[View, ...] = (
     View(
         "supply_point_customers",
