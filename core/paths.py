@@ -67,7 +67,7 @@ class WarehouseLayout:
     @property
     def private_folders(self) -> tuple[Path, ...]:
         """Folders that hold original files or personal data: readable by the operator only."""
-        return (self.raw, self.quarantine, self.inbox, self.personal, self.staging)
+        return (self.raw, self.quarantine, self.personal, self.staging)
 
     def make_private_folders(self) -> None:
         """Create :attr:`private_folders` with mode 0700, and narrow them to 0700 where they exist."""
