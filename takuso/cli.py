@@ -42,7 +42,9 @@ PathsArg = Annotated[list[Path], typer.Argument(help="Files or folders (.zip, .x
 @app.command()
 def validate(
     paths: PathsArg,
-    area: Annotated[str | None, typer.Option(help="Area code 01..10 the files came from.")] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Area code 01..10 the files came from; default: their folder, name or content.")
+    ] = None,
     detail: Annotated[bool, typer.Option(help="Enrich messages with xmlschema (slower).")] = True,
     config: ConfigOpt = None,
 ) -> None:
@@ -61,7 +63,10 @@ def ingest(
     warehouse: WarehouseOpt = None,
     area: Annotated[
         str | None,
-        typer.Option(help="Area code 01..10; default: a folder 01..10 on the path, or a CSV named *_<area>_<YYYYMM>."),
+        typer.Option(
+            help="Area code 01..10; default: a folder 01..10 on the path, a CSV named *_<area>_<YYYYMM>, else what "
+            "the file says (a BP header's sender code, the supply point ids). Sources that disagree reject the file."
+        ),
     ] = None,
     account: Annotated[str, typer.Option(help="Download account (retailer certificate) of the files.")] = "default",
     workers: Annotated[int, typer.Option(help="Parallel parser processes (default: number of cores).")] = 0,
