@@ -18,6 +18,7 @@ def resolve_warehouse(option: Path | str | None = None) -> Path:
 PERSONAL = "personal"
 PRIVATE_FOLDER = 0o700  # folders of original files and personal data
 PRIVATE_FILE = 0o600
+SAME_NAME_DIR = ".same-name"
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,9 @@ class WarehouseLayout:
 
     def raw_dir(self, area_code: str, account: str) -> Path:
         return self.raw / area_code / account
+
+    def raw_same_name(self, area_code: str, account: str, name: str, sha256: str) -> Path:
+        """Where raw keeps a file whose name raw already holds with other bytes (a CSV form downloaded
+        again, a hand-saved copy): ``raw/<area>/<account>/.same-name/<name>.<sha8>``. Hidden, so the
+        nightly scan of raw never takes it for a new download."""
+        return self.raw_dir(area_code, account) / SAME_NAME_DIR / f"{name}.{sha256[:8]}"

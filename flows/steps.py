@@ -20,7 +20,7 @@ from core.areas import AREAS
 from core.config import Config, TsoConfig
 from core.files import copy_atomic
 from core.inputs import area_of, expand_paths, path_claims
-from core.paths import WarehouseLayout
+from core.paths import SAME_NAME_DIR, WarehouseLayout
 from reconcile.checks import catalog_views
 from tso.client import Failure, TsoResult, pull_tso
 from tso.landing import META_SUFFIX
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 Mapper = Callable[[Callable, list[tuple]], Iterable]
 """``mapper(prepare_file, jobs)`` yields one ``Prepared`` per job, in order (see :mod:`flows.scale`)."""
 
-CONFLICTS_DIR = ".inbox-conflicts"  # hidden: never picked up by the nightly scan
+CONFLICTS_DIR = SAME_NAME_DIR  # hidden: never picked up by the nightly scan
 
 
 # ------------------------------------------------------------------------------------------------ pull
@@ -181,7 +181,8 @@ def file_inbox_source(layout: WarehouseLayout, src: Source) -> Path:
 
     ``ingest`` already copied loaded and rejected files there; the inbox copy is then removed. A file
     that raw already holds under the same name with other bytes (raw is immutable) goes to
-    ``raw/<area>/<account>/.inbox-conflicts/<name>.<sha8>`` instead; rejected ones are also in quarantine.
+    ``raw/<area>/<account>/.same-name/<name>.<sha8>`` instead (where ``ingest`` already landed it);
+    rejected ones are also in quarantine.
     """
     target = layout.raw_dir(src.area_code or "unknown", src.account) / src.path.name
     if not src.path.exists():
@@ -189,7 +190,7 @@ def file_inbox_source(layout: WarehouseLayout, src: Source) -> Path:
     sha, _ = sha256_of(src.path)
     if target.exists():
         if sha256_of(target)[0] != sha:
-            target = target.parent / CONFLICTS_DIR / f"{src.path.name}.{sha[:8]}"
+            target = layout.raw_same_name(src.area_code or "unknown", src.account, src.path.name, sha)
             if not target.exists():
                 copy_atomic(src.path, target)
     else:

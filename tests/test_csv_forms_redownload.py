@@ -68,6 +68,8 @@ def test_the_same_name_with_other_content_is_a_newer_download(layout: WarehouseL
         files = con.execute("SELECT count(DISTINCT file_id) FROM contract_demand_breakdown_history").fetchone()[0]
         shown = con.execute("SELECT count(DISTINCT file_id) FROM contract_demand_breakdown").fetchone()[0]
     assert (files, shown) == (2, 1)  # history keeps both downloads; the view shows the newer
+    kept = sorted(p.read_bytes() for p in (layout.raw / AREA / "default").rglob("*") if p.is_file())
+    assert kept == sorted([form2(seed=1), form2(seed=2)])  # raw keeps both byte for byte
 
 
 def test_the_creation_time_the_file_carries_decides_which_is_newer(layout: WarehouseLayout, tmp_path: Path) -> None:

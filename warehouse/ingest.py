@@ -155,7 +155,7 @@ def prepare_file(
         sha, size = sha256_of(p)
     prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
     if claims is None:
-        claims = (AreaClaim(area_code, "the area it was given"),) if area_code else ()
+        claims = (AreaClaim(area_code, "the area it was filed under"),) if area_code else ()
     try:
         if is_csv(p):
             return _prepare_csv(prep, p, staging_root, Path(csv_aliases) if csv_aliases else None, claims)
@@ -420,6 +420,8 @@ def _land_raw(layout: WarehouseLayout, src: Source, prep: Prepared) -> Path:
             return target
     except OSError:
         pass
+    if target.exists() and sha256_of(target)[0] != prep.sha256:  # raw is immutable: keep both downloads
+        target = layout.raw_same_name(area, src.account, prep.file_name, prep.sha256)
     if not target.exists():
         copy_atomic(src.path, target)
     return target
