@@ -36,3 +36,14 @@ def test_query_prints_bracketed_values_as_they_are(tmp_path: Path) -> None:
     result = runner.invoke(app, ["query", "SELECT '[b]bold[/b] [x]' AS \"[col]\"", "--warehouse", str(tmp_path)])
     assert "[b]bold[/b] [x]" in result.output
     assert "[col]" in result.output
+
+
+def test_ingest_prints_the_rejection_reason_with_its_brackets(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "contract_demand_breakdown_03_202404.csv"
+    path.write_text("地点ID,対象年月,最大需要電力実績年月,最大需要電力,決定契約電力\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["ingest", str(path), "--warehouse", str(tmp_path / "wh"), "--workers", "1"])
+
+    assert result.exit_code == 1
+    assert "[forms.contract_demand_breakdown.aliases]" in _flat(result.output)
