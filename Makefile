@@ -29,5 +29,6 @@ bench: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/python -m sample_data --out sample_data/small
 
+# Removes only what a build or a demo makes (never a tracked file: tests/test_make_clean.py checks it).
 clean:
-	rm -rf $(VENV) warehouse .pytest_cache
+	rm -rf $(VENV) takuso-warehouse .pytest_cache .ruff_cache .hypothesis

@@ -47,6 +47,13 @@ def tso_company_code(area_code: str) -> str:
     return "1006" + AREAS[area_code].company_area_char
 
 
+def area_of_tso_code(company_code: str) -> str | None:
+    """The area whose TSO has the company code ``company_code`` (送信者コード of a BP file), or None when
+    no TSO has it. The reverse of :func:`tso_company_code`, so it rests on the same assumption."""
+    code = company_code.strip()
+    return next((a for a in AREAS if tso_company_code(a) == code), None)
+
+
 def area(code: str) -> Area:
     """Look up an area by its two-digit code, with a clear error for an unknown one."""
     try:

@@ -258,9 +258,34 @@ def load_config(path: Path | None = None, *, check_certificates: bool = True) ->
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     config = parse_config(raw, source)
+    check_csv_aliases(config)
     if check_certificates:
         check_tso_certificates(config)
     return config
+
+
+def check_csv_aliases(config: Config) -> None:
+    """The ``csv_aliases`` file, when named, exists and is TOML (its content is checked by the CSV reader)."""
+    path = config.csv_aliases
+    if path is None:
+        return
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{config.source}: key 'csv_aliases': {path}: file not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{config.source}: key 'csv_aliases': {path}: {exc}") from None
+
+
+def load_optional_config(path: Path | None = None) -> Config | None:
+    """``--config FILE`` (which must exist), else ``./takuso.toml`` when there is one, else None.
+
+    For the commands that work without a configuration (``ingest``, ``validate``); certificates are
+    not opened, since these commands download nothing.
+    """
+    if path is None and not default_config_path().is_file():
+        return None
+    return load_config(path, check_certificates=False)
 
 
 def parse_config(raw: Mapping[str, Any], source: Path) -> Config:

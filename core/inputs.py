@@ -1,14 +1,18 @@
 """Which files a command was given, and which area each came from.
 
-File names carry neither the area nor the retailer (bp-xml.md §8), so the area of a local file comes
-from, in this order: the ``--area`` option; a folder named like an area code on its path (the raw
-landing zone is ``raw/<area>/<account>/``); a CSV or Parquet name ending in ``_<area>_<YYYYMM>``.
+BP file names carry neither the area nor the retailer (bp-xml.md §8). Several sources may say a local
+file's area (warehouse contract, ``takuso ingest``): the ``--area`` option; the innermost folder named
+like an area code on its path (the raw landing zone is ``raw/<area>/<account>/``); a CSV or Parquet name
+ending in ``_<area>_<YYYYMM>``; and the file itself (the TSO's sender code in a BP header, the prefixes of its
+supply point ids), which the parsers read. Where two of them disagree, the file is rejected with both
+named; where none says anything, the area is unknown and the file is rejected.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.areas import AREAS
@@ -38,15 +42,45 @@ def _hidden(f: Path, base: Path) -> bool:
     return any(part.startswith(".") for part in f.relative_to(base).parts)
 
 
-def area_of(path: Path, explicit: str | None = None) -> str | None:
-    """The area code of ``path`` by the rules in the module docstring, or None when nothing says."""
-    if explicit:
-        return explicit
-    for part in reversed(path.parent.parts):
-        if part in AREAS:
-            return part
+@dataclass(frozen=True)
+class AreaClaim:
+    """One source's say on the area of a file: the area code and who says it (named in messages)."""
+
+    area: str
+    said_by: str  # e.g. "--area", "the folder 03 on its path", "sender code 10063 in its header"
+
+
+def path_claims(path: Path, explicit: str | None = None) -> list[AreaClaim]:
+    """What ``--area`` (``explicit``), the path and a CSV file name say of the area of ``path``."""
+    claims = [AreaClaim(explicit, "--area")] if explicit else []
+    folder = next((part for part in reversed(path.parent.parts) if part in AREAS), None)
+    if folder:
+        claims.append(AreaClaim(folder, f"the folder {folder} on its path"))
     m = _CSV_AREA.search(path.stem)
-    return m.group(1) if m else None
+    if m:
+        claims.append(AreaClaim(m.group(1), "its file name"))
+    return claims
+
+
+def decide_area(claims: Sequence[AreaClaim]) -> tuple[str | None, str | None]:
+    """(area, None) when the claims agree; (None, why) when they disagree; (None, None) when there are none."""
+    areas = {c.area for c in claims}
+    if len(areas) == 1:
+        return claims[0].area, None
+    if not areas:
+        return None, None
+    said = "; ".join(f"{c.said_by} says {c.area}" for c in claims)
+    return None, f"the sources of the file's area disagree: {said}"
+
+
+def said_by(claims: Sequence[AreaClaim]) -> str:
+    """``--area and the folder 03 on its path``: who says the (agreed) area, for messages."""
+    return " and ".join(dict.fromkeys(c.said_by for c in claims))
+
+
+def area_of(path: Path, explicit: str | None = None) -> str | None:
+    """The area of ``path`` when ``--area``, the path and the CSV file name agree on one, else None."""
+    return decide_area(path_claims(path, explicit))[0]
 
 
 def is_csv(path: Path) -> bool:

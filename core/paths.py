@@ -15,6 +15,12 @@ def resolve_warehouse(option: Path | str | None = None) -> Path:
     return Path(env) if env else Path.cwd() / "warehouse"
 
 
+PERSONAL = "personal"
+PRIVATE_FOLDER = 0o700  # folders of original files and personal data
+PRIVATE_FILE = 0o600
+SAME_NAME_DIR = ".same-name"
+
+
 @dataclass(frozen=True)
 class WarehouseLayout:
     """The folders of one warehouse."""
@@ -49,8 +55,42 @@ class WarehouseLayout:
         return self.root / "parquet"
 
     @property
+    def personal(self) -> Path:
+        """Personal data (個人情報: customer ids, names, addresses) as Parquet, ``personal/points/…``;
+        the operator's only (folder 0700, files 0600), never beside the analysts' datasets."""
+        return self.root / PERSONAL
+
+    @property
+    def staging(self) -> Path:
+        """Where a run stages its Parquet before publishing it (personal columns included)."""
+        return self.root / "_staging"
+
+    @property
+    def private_folders(self) -> tuple[Path, ...]:
+        """Folders that hold original files or personal data: readable by the operator only."""
+        return (self.raw, self.quarantine, self.personal, self.staging)
+
+    def make_private_folders(self) -> None:
+        """Create :attr:`private_folders` with mode 0700, and narrow them to 0700 where they exist."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        for folder in self.private_folders:
+            folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+            if folder.stat().st_mode & 0o777 != PRIVATE_FOLDER:
+                os.chmod(folder, PRIVATE_FOLDER)
+
+    def dataset_dir(self, target: str) -> Path:
+        """The folder of a dataset partition: ``personal/…`` under the private folder, the rest under parquet/."""
+        return self.root / target if target.split("/", 1)[0] == PERSONAL else self.datasets / target
+
+    @property
     def lock_file(self) -> Path:
         return self.root / ".takuso.lock"
 
     def raw_dir(self, area_code: str, account: str) -> Path:
         return self.raw / area_code / account
+
+    def raw_same_name(self, area_code: str, account: str, name: str, sha256: str) -> Path:
+        """Where raw keeps a file whose name raw already holds with other bytes (a CSV form downloaded
+        again, a hand-saved copy): ``raw/<area>/<account>/.same-name/<name>.<sha8>``. Hidden, so the
+        nightly scan of raw never takes it for a new download."""
+        return self.raw_dir(area_code, account) / SAME_NAME_DIR / f"{name}.{sha256[:8]}"

@@ -71,10 +71,18 @@ def pull_task(tso: TsoConfig, warehouse: Path, loopback_only: bool) -> TsoResult
 
 @task(name="prepare-file", cache_policy=NO_CACHE)
 def prepare_task(
-    path: str, area_code: str | None, account: str, staging_root: str, sha: str | None, size: int, part: Part | None
+    path: str,
+    area_code: str | None,
+    account: str,
+    staging_root: str,
+    sha: str | None,
+    size: int,
+    part: Part | None,
+    csv_aliases: str | None = None,
+    claims: tuple | None = None,
 ):
     """Validate and parse one file (or one part of a big one) into staged Parquet, on the task runner."""
-    return prepare_file(path, area_code, account, staging_root, sha, size, part)
+    return prepare_file(path, area_code, account, staging_root, sha, size, part, csv_aliases, claims)
 
 
 def _task_runner_mapper(fn: Callable, jobs: list[tuple]) -> Iterable:

@@ -31,7 +31,7 @@ def _cells(a: AreaSummary) -> list[str]:
 
 def summary_table(result: NightlyResult) -> Table:
     """Per TSO (area): files downloaded (pulled), ingested (files: loaded/skipped/rejected), rows, pull failures."""
-    table = Table(title=f"takuso nightly run {result.run_date.isoformat()} → {result.warehouse}")
+    table = Table(title=escape(f"takuso nightly run {result.run_date.isoformat()} → {result.warehouse}"))
     for col in COLUMNS:
         table.add_column(col, justify="left" if col == "area" else "right", no_wrap=col == "area")
     for a in result.areas:
@@ -60,7 +60,7 @@ def print_summary(result: NightlyResult, console: Console | None = None) -> None
     if result.inbox_files:
         console.print(f"inbox: {result.inbox_files} file(s) taken in and moved into the raw landing zone")
     for line in reconcile_lines(result):
-        console.print(line)
+        console.print(escape(line))
     console.print(f"exit status {result.exit_code}")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from core.paths import WarehouseLayout
@@ -33,10 +34,17 @@ def ingest_with(
     workers: int = 0,
     on_file: Callable[[FileReport], None] | None = None,
     extra_views: Sequence[ViewBuilder] = (),
+    csv_aliases: Path | None = None,
 ) -> IngestReport:
     """``ingest(sources, layout)`` with the preparation done by ``mapper`` (default: ingest's own pool)."""
     return ingest_module.ingest(
-        sources, layout, workers=workers, on_file=on_file, mapper=mapper, extra_views=extra_views
+        sources,
+        layout,
+        workers=workers,
+        on_file=on_file,
+        mapper=mapper,
+        extra_views=extra_views,
+        csv_aliases=csv_aliases,
     )
 
 

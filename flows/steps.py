@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,8 +19,8 @@ from pathlib import Path
 from core.areas import AREAS
 from core.config import Config, TsoConfig
 from core.files import copy_atomic
-from core.inputs import area_of, expand_paths
-from core.paths import WarehouseLayout
+from core.inputs import area_of, expand_paths, path_claims
+from core.paths import SAME_NAME_DIR, WarehouseLayout
 from reconcile.checks import catalog_views
 from tso.client import Failure, TsoResult, pull_tso
 from tso.landing import META_SUFFIX
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 Mapper = Callable[[Callable, list[tuple]], Iterable]
 """``mapper(prepare_file, jobs)`` yields one ``Prepared`` per job, in order (see :mod:`flows.scale`)."""
 
-CONFLICTS_DIR = ".inbox-conflicts"  # hidden: never picked up by the nightly scan
+CONFLICTS_DIR = SAME_NAME_DIR  # hidden: never picked up by the nightly scan
 
 
 # ------------------------------------------------------------------------------------------------ pull
@@ -73,16 +73,18 @@ def _account(config: Config, area: str | None) -> str:
 def inbox_sources(inbox: Path, config: Config) -> list[Source]:
     """Every ``.zip``/``.xml``/``.csv`` under the inbox (hidden files skipped), with its area.
 
-    The area comes from ``core.inputs.area_of`` on the path *inside* the inbox (a folder named
-    ``01``..``10``, or a CSV name ending ``_<area>_<YYYYMM>``), so the inbox's own location never decides it.
+    The area comes from the path *inside* the inbox (a folder named ``01``..``10``, or a CSV name ending
+    ``_<area>_<YYYYMM>``), so the inbox's own location never decides it; where that says nothing, the file
+    itself does when it is ingested (a BP header's sender code, the supply point ids).
     """
     if not inbox.is_dir():
         return []
     files, _ = expand_paths([inbox])
     sources = []
     for path in files:
+        claims = tuple(path_claims(path.relative_to(inbox)))
         area = area_of(path.relative_to(inbox))
-        sources.append(Source(path, area, _account(config, area)))
+        sources.append(Source(path, area, _account(config, area), claims=claims))
     return sources
 
 
@@ -156,11 +158,20 @@ def ingest_night(
         inbox_files = inbox_sources(inbox, config)
         sources = raw + inbox_files
         report = ingest_with(
-            sources, layout, mapper=mapper, workers=workers, on_file=on_file, extra_views=[catalog_views()]
+            sources,
+            layout,
+            mapper=mapper,
+            workers=workers,
+            on_file=on_file,
+            extra_views=[catalog_views()],
+            csv_aliases=config.csv_aliases,
         )
         outcome = IngestOutcome(report)
         outcome.origins = {s.path.name: "raw" for s in raw} | {s.path.name: "inbox" for s in inbox_files}
-        outcome.inbox_moved = [file_inbox_source(layout, s) for s in inbox_files]
+        said = {f.file_name: f.area_code for f in report.files if f.area_code}  # the file may have said it
+        outcome.inbox_moved = [
+            file_inbox_source(layout, replace(s, area_code=said.get(s.path.name, s.area_code))) for s in inbox_files
+        ]
         outcome.months = months_touched(layout, report.run_id)
     return outcome
 
@@ -170,7 +181,8 @@ def file_inbox_source(layout: WarehouseLayout, src: Source) -> Path:
 
     ``ingest`` already copied loaded and rejected files there; the inbox copy is then removed. A file
     that raw already holds under the same name with other bytes (raw is immutable) goes to
-    ``raw/<area>/<account>/.inbox-conflicts/<name>.<sha8>`` instead; rejected ones are also in quarantine.
+    ``raw/<area>/<account>/.same-name/<name>.<sha8>`` instead (where ``ingest`` already landed it);
+    rejected ones are also in quarantine.
     """
     target = layout.raw_dir(src.area_code or "unknown", src.account) / src.path.name
     if not src.path.exists():
@@ -178,7 +190,7 @@ def file_inbox_source(layout: WarehouseLayout, src: Source) -> Path:
     sha, _ = sha256_of(src.path)
     if target.exists():
         if sha256_of(target)[0] != sha:
-            target = target.parent / CONFLICTS_DIR / f"{src.path.name}.{sha[:8]}"
+            target = layout.raw_same_name(src.area_code or "unknown", src.account, src.path.name, sha)
             if not target.exists():
                 copy_atomic(src.path, target)
     else:

@@ -20,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help is plain text: "[reconcile] tolerance_kwh" is shown, not read as markup
 )
 
 WarehouseOpt = Annotated[
@@ -27,7 +28,7 @@ WarehouseOpt = Annotated[
     typer.Option(
         "--warehouse",
         "-w",
-        help="Warehouse folder; default $TAKUSO_WAREHOUSE, else ./warehouse.",
+        help="Warehouse folder; default $TAKUSO_WAREHOUSE, else warehouse_dir in takuso.toml, else ./takuso-warehouse.",
         show_default=False,
     ),
 ]
@@ -41,8 +42,11 @@ PathsArg = Annotated[list[Path], typer.Argument(help="Files or folders (.zip, .x
 @app.command()
 def validate(
     paths: PathsArg,
-    area: Annotated[str | None, typer.Option(help="Area code 01..10 the files came from.")] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Area code 01..10 the files came from; default: their folder, name or content.")
+    ] = None,
     detail: Annotated[bool, typer.Option(help="Enrich messages with xmlschema (slower).")] = True,
+    config: ConfigOpt = None,
 ) -> None:
     """Validate files against the XSDs and the parser rules; write nothing.
 
@@ -50,7 +54,7 @@ def validate(
     """
     from takuso.commands.validate import run_validate
 
-    raise typer.Exit(run_validate(paths, area=area, detail=detail))
+    raise typer.Exit(run_validate(paths, area=area, detail=detail, config=config))
 
 
 @app.command()
@@ -59,13 +63,17 @@ def ingest(
     warehouse: WarehouseOpt = None,
     area: Annotated[
         str | None,
-        typer.Option(help="Area code 01..10; default: a folder 01..10 on the path, or a CSV named *_<area>_<YYYYMM>."),
+        typer.Option(
+            help="Area code 01..10; default: a folder 01..10 on the path, a CSV named *_<area>_<YYYYMM>, else what "
+            "the file says (a BP header's sender code, the supply point ids). Sources that disagree reject the file."
+        ),
     ] = None,
     account: Annotated[str, typer.Option(help="Download account (retailer certificate) of the files.")] = "default",
     workers: Annotated[int, typer.Option(help="Parallel parser processes (default: number of cores).")] = 0,
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="If another run is writing: wait for it, or exit 2 at once.")
     ] = True,
+    config: ConfigOpt = None,
 ) -> None:
     """Validate and load local files into the warehouse.
 
@@ -74,7 +82,9 @@ def ingest(
     """
     from takuso.commands.ingest import run_ingest
 
-    raise typer.Exit(run_ingest(paths, warehouse=warehouse, area=area, account=account, workers=workers, wait=wait))
+    raise typer.Exit(
+        run_ingest(paths, warehouse=warehouse, area=area, account=account, workers=workers, wait=wait, config=config)
+    )
 
 
 @app.command()

@@ -105,11 +105,11 @@ def test_a_bad_register_is_rejected_whole_and_changes_nothing(layout: WarehouseL
     assert report.count("rejected") == 1
     message = report.files[0].message
     assert "CSV023" in message and ":3:" in message
-    assert "CSV024" in message and ":4:" in message
+    assert "CSV026" in message and ":4:" in message
     assert "CSV025" in message and ":5:" in message
     assert rows(layout, "SELECT * FROM supply_point_contracts ORDER BY ALL") == before
     reason = layout.quarantine / "01" / "supply_point_contracts_01_202512.csv.reason.txt"
-    assert "CSV024" in reason.read_text(encoding="utf-8")
+    assert "CSV026" in reason.read_text(encoding="utf-8")
 
 
 def test_invoice_lines_are_read_by_their_headers(layout: WarehouseLayout, tmp_path: Path) -> None:

@@ -84,6 +84,7 @@ def test_all_options(tmp_path: Path, pki: LocalPKI) -> None:
             f'ca_bundle = "{pki.ca_cert}"\nadapter = "generic"',
         )
     )
+    (tmp_path / "aliases.toml").write_text("", encoding="utf-8")  # a named alias file must exist
     config = load_config(write(tmp_path, text))
     assert config.warehouse == tmp_path / "wh"  # relative to the config file
     assert config.inbox == Path("/srv/inbox") and config.csv_aliases == tmp_path / "aliases.toml"

@@ -55,8 +55,11 @@ class LandedFile:
 
 
 def raw_folder(warehouse: Path, area_code: str, account: str) -> Path:
-    """``WAREHOUSE/raw/<area_code>/<account>`` (see :class:`core.paths.WarehouseLayout`)."""
-    return WarehouseLayout(Path(warehouse)).raw_dir(area_code, account)
+    """``WAREHOUSE/raw/<area_code>/<account>`` (see :class:`core.paths.WarehouseLayout`); the warehouse's
+    private folders are made first, so a download is never readable by others (raw/ is 0700)."""
+    layout = WarehouseLayout(Path(warehouse))
+    layout.make_private_folders()
+    return layout.raw_dir(area_code, account)
 
 
 def presence(folder: Path, name: str, size: int | None) -> Presence:

@@ -23,6 +23,7 @@ from warehouse.views import (
     COLUMN_COMMENTS,
     DATASETS,
     PERSONAL_COLUMNS,
+    PERSONAL_POINTS,
     PERSONAL_VIEWS,
     VIEWS,
     Dataset,
@@ -33,11 +34,11 @@ _READ_OPTIONS = "hive_partitioning = true, hive_types_autocast = false, union_by
 
 
 def _glob(layout: WarehouseLayout, ds: Dataset) -> str:
-    return str(layout.datasets / ds.folder / "**" / "*.parquet")
+    return str(layout.dataset_dir(ds.folder) / "**" / "*.parquet")
 
 
 def _has_files(layout: WarehouseLayout, ds: Dataset) -> bool:
-    root = layout.datasets / ds.folder
+    root = layout.dataset_dir(ds.folder)
     return root.exists() and any(p.name.endswith(".parquet") and not p.name.startswith(".") for p in root.rglob("*"))
 
 
@@ -82,7 +83,7 @@ def build_personal_catalog(layout: WarehouseLayout) -> Path:
     """``takuso-personal.duckdb`` (mode 0600): the customers of the supply points, for those who need them."""
 
     def create(con: duckdb.DuckDBPyConnection) -> None:
-        _create_datasets(con, layout, only=("ds_points",))
+        _create_datasets(con, layout, datasets=(PERSONAL_POINTS,))
         for view in PERSONAL_VIEWS:
             con.execute(f"CREATE VIEW {view.name} AS {view.sql}")
             con.execute(f"COMMENT ON VIEW {view.name} IS {_quote(view.comment)}")
@@ -110,13 +111,11 @@ def _create_datasets(
     con: duckdb.DuckDBPyConnection,
     layout: WarehouseLayout,
     exclude: tuple[str, ...] = (),
-    only: tuple[str, ...] | None = None,
+    datasets: tuple[Dataset, ...] = DATASETS,
 ) -> None:
     """The committed ledger and a view per Parquet dataset (only committed files, ``exclude`` left out)."""
     _create_ledger(con, layout)
-    for ds in DATASETS:
-        if only is not None and ds.name not in only:
-            continue
+    for ds in datasets:
         ds = ds.without(exclude)
         if _has_files(layout, ds):
             source = f"read_parquet({_quote(_glob(layout, ds))}, {_READ_OPTIONS})"

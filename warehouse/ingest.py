@@ -20,15 +20,16 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
 import pyarrow as pa
 
-from core.files import copy_atomic
-from core.inputs import area_of, is_csv
-from core.paths import WarehouseLayout
+from core.files import atomic_write_bytes, copy_atomic
+from core.inputs import AreaClaim, area_of, decide_area, is_csv, path_claims, said_by
+from core.paths import PERSONAL, PRIVATE_FILE, WarehouseLayout
+from parsers.bp_xml.area import reject_disagreements, resolve_area
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.source import Part
@@ -44,6 +45,7 @@ from warehouse.store import (
     read_committed_ledger,
     write_ledger,
 )
+from warehouse.views import PERSONAL_COLUMNS
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Prepared:
     rows: int = 0
     staged: list[tuple[str, str]] = field(default_factory=list)  # (dataset folder with partitions, staged file)
     facts: dict = field(default_factory=dict)
+    created_at: datetime | None = None  # when the TSO made the file, UTC (a CSV form's 作成日時), if it says
 
     @property
     def ok(self) -> bool:
@@ -87,18 +90,29 @@ def sha256_of(path: Path) -> tuple[str, int]:
 
 
 class _StagingSink(Sink):
-    """Parsed rows straight into staged Parquet files (checked for duplicate keys once written)."""
+    """Parsed rows straight into staged Parquet files (checked for duplicate keys once written).
+
+    Point records are split: the personal columns (個人情報: customer id, name, address) go, with the
+    point's key, to a file of their own that is published under the private ``personal/`` folder.
+    """
 
     def __init__(self, staging: Path, file_id: int) -> None:
         lineage = {"file_id": pa.scalar(file_id, pa.int64())}
         self.interval_file = StagedParquet(staging / "interval.parquet", lineage)
         self.points_file = StagedParquet(staging / "points.parquet", lineage)
+        self.personal_file = StagedParquet(staging / "personal_points.parquet", lineage)
 
     def interval(self, table: pa.Table) -> None:
         self.interval_file.add(table)
 
     def points(self, table: pa.Table) -> None:
-        self.points_file.add(table)
+        personal = [c for c in PERSONAL_COLUMNS if c in table.column_names]
+        self.points_file.add(table.drop_columns(personal))
+        if personal:
+            self.personal_file.add(table.select([*_PERSONAL_KEY, *personal]))
+
+
+_PERSONAL_KEY = ("supply_point_id", "split_code")  # how a personal record joins its point record
 
 
 def _bp_targets(prep: Prepared, outcome: ParseOutcome) -> tuple[str | None, str | None]:
@@ -124,8 +138,14 @@ def prepare_file(
     sha: str | None = None,
     size: int = 0,
     part: Part | None = None,
+    csv_aliases: str | None = None,
+    claims: tuple[AreaClaim, ...] | None = None,
 ) -> Prepared:
     """Validate and parse one file (or one ``part`` of it) into staged Parquet (runs in a worker process).
+
+    ``claims`` say the file's area (``--area``, its folder, a CSV name; default: ``area_code``); when
+    they say nothing the file itself is asked (:func:`parsers.bp_xml.area.claims_in_file`, or the point
+    ids of a CSV form). ``csv_aliases`` is the user's alias map for the CSV forms (``takuso.toml``).
 
     A part's duplicate keys are checked when its parts are merged (:func:`merge_parts`). An unexpected
     error (a bug) rejects this file with the error as its reason instead of stopping the whole batch.
@@ -134,8 +154,12 @@ def prepare_file(
     if sha is None:
         sha, size = sha256_of(p)
     prep = Prepared(str(p), p.name, area_code, account, sha, size, file_id_of(sha, area_code, account))
+    if claims is None:
+        claims = (AreaClaim(area_code, "the area it was filed under"),) if area_code else ()
     try:
-        return _prepare(prep, p, staging_root, part)
+        if is_csv(p):
+            return _prepare_csv(prep, p, staging_root, Path(csv_aliases) if csv_aliases else None, claims)
+        return _prepare(prep, p, staging_root, part, claims)
     except Exception as exc:  # one bad file must never take the batch down
         prep.errors.append(f"BP099 internal error reading the file ({type(exc).__name__}: {exc}); please report it")
         prep.staged.clear()
@@ -145,11 +169,19 @@ def prepare_file(
         pa.default_memory_pool().release_unused()  # a worker runs many files: give freed memory back
 
 
-def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None) -> Prepared:
+def _settle_area(prep: Prepared, area: str | None) -> None:
+    """The file's area is known (or known to be unknown): it decides the file's id."""
+    prep.area_code = area
+    prep.file_id = file_id_of(prep.sha256, area, prep.account)
+
+
+def _staging(staging_root: str, prep: Prepared, part: Part | None) -> Path:
     staging = Path(staging_root) / str(prep.file_id) / (f"part{part.index}" if part else "whole")
     shutil.rmtree(staging, ignore_errors=True)
-    if is_csv(p):
-        return _prepare_csv(prep, p, staging)
+    return staging
+
+
+def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, claims: tuple[AreaClaim, ...]) -> Prepared:
     try:
         name = parse_bp_filename(p.name)
     except FileNameError as exc:
@@ -158,13 +190,16 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None) -> P
     prep.kind, prep.bp_id, prep.voltage = name.kind.name, name.kind.bp_id, name.kind.voltage
     prep.target_date, prep.file_time = name.target_date, name.file_time
     prep.revision, prep.section = name.revision, name.section
-    if prep.area_code is None:
-        prep.errors.append("the area of the file is unknown: pass --area or put it under a folder named 01..10")
-        return prep
+    area, claims, area_problem = resolve_area(p, claims)  # neither --area nor the path: the file itself
+    _settle_area(prep, area)
+    staging = _staging(staging_root, prep, part)
     sink = _StagingSink(staging, prep.file_id)
-    outcome = parse_bp_file(p, name, area_code=prep.area_code, sink=sink, part=part)
+    outcome = parse_bp_file(p, name, area_code=area, sink=sink, part=part)
     interval = sink.interval_file.close()
     points = sink.points_file.close()
+    personal = sink.personal_file.close()
+    if area is not None:
+        reject_disagreements(outcome, area, said_by(claims))
     if outcome.ok and part is None:
         dups = find_duplicates(interval, interval_key(name.kind.bp_id))
         if dups:
@@ -181,6 +216,8 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None) -> P
     }
     prep.errors = [p.render(prep.file_name) for p in outcome.errors]
     prep.warnings = [p.render(prep.file_name) for p in outcome.warnings]
+    if area_problem:  # after the file's own errors, never instead of them
+        prep.errors.append(area_problem.render(prep.file_name))
     prep.rows = outcome.interval_rows + outcome.point_rows
     if prep.ok:
         interval_target, points_target = _bp_targets(prep, outcome)
@@ -188,38 +225,43 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None) -> P
             prep.staged.append((interval_target, str(interval)))
         if points and points_target:
             prep.staged.append((points_target, str(points)))
+        if personal and points_target:
+            prep.staged.append((f"{PERSONAL}/{points_target}", str(personal)))
     else:
         shutil.rmtree(staging, ignore_errors=True)
     return prep
 
 
-def _prepare_csv(prep: Prepared, path: Path, staging: Path) -> Prepared:
-    from parsers.csv_forms import read_form
+def _prepare_csv(
+    prep: Prepared, path: Path, staging_root: str, csv_aliases: Path | None, claims: tuple[AreaClaim, ...]
+) -> Prepared:
+    from parsers.csv_forms import read_form, unknown_area
 
-    if prep.area_code is None:
-        prep.errors.append("CSV000 the area of the file is unknown: pass --area or put it under a folder named 01..10")
-        return prep
-    result = read_form(path, prep.area_code)
+    area, conflict = decide_area(claims)
+    result = read_form(path, area, aliases_file=csv_aliases)  # no area: the point ids' prefix says it
+    if area is None and conflict is None:
+        area = result.area_code
+    _settle_area(prep, area)
     prep.kind = result.form_id
     prep.target_month = result.target_month
     prep.facts = {"xml_encoding": result.encoding}
+    if result.created_at is not None:  # written in JST (UTC+9, no daylight saving time)
+        prep.created_at = result.created_at - timedelta(hours=9)
     prep.errors = [e.render(prep.file_name, "error") for e in result.errors]
     prep.warnings = [w.render(prep.file_name, "warning") for w in result.warnings]
-    if result.ok and result.table is not None and result.form_id:
+    if area is None:
+        prep.errors.append(unknown_area(conflict).render(prep.file_name, "error"))
+    if prep.ok and result.table is not None and result.form_id and result.table.num_rows:
+        # a header-only form publishes nothing: it is recorded, and replaces no month's rows
         table = result.table.drop_columns(["area_code"]) if "area_code" in result.table.column_names else result.table
         prep.rows = table.num_rows
-        month = result.target_month or date.today().replace(day=1)
-        staged = StagedParquet(staging / "form.parquet", {"file_id": pa.scalar(prep.file_id, pa.int64())})
+        month = month_dir(result.target_month) if result.target_month else "none"
+        staged = StagedParquet(
+            _staging(staging_root, prep, None) / "form.parquet", {"file_id": pa.scalar(prep.file_id, pa.int64())}
+        )
         staged.add(table)
-        target = f"forms/{result.form_id}/area_code={prep.area_code}/month={month_dir(month)}"
-        written = staged.close()
-        if written is None:  # a header-only form: record the file, publish an empty dataset file
-            staging.mkdir(parents=True, exist_ok=True)
-            import pyarrow.parquet as pq
-
-            written = staging / "form.parquet"
-            pq.write_table(table.append_column("file_id", pa.array([], pa.int64())), written)
-        prep.staged.append((target, str(written)))
+        target = f"forms/{result.form_id}/area_code={prep.area_code}/month={month}"
+        prep.staged.append((target, str(staged.close())))
     return prep
 
 
@@ -283,7 +325,7 @@ def _remove_leftovers(layout: WarehouseLayout, file_id: int, targets: set[str]) 
     """Files of this file id that a killed, uncommitted run published (a committed one would have been
     skipped as loaded). Removed first, so a re-run split into other parts cannot show rows twice."""
     for target in targets:
-        folder = layout.datasets / target
+        folder = layout.dataset_dir(target)
         for old in (*folder.glob(f"{file_id}.parquet"), *folder.glob(f"{file_id}-*.parquet")):
             old.unlink(missing_ok=True)
 
@@ -346,10 +388,13 @@ class Source:
     area_code: str | None
     account: str = "default"
     downloaded_at: datetime | None = None
+    claims: tuple[AreaClaim, ...] | None = None  # who says the area (default: ``area_code`` itself)
 
 
 def sources_for(paths: Iterable[Path], area: str | None, account: str) -> list[Source]:
-    return [Source(p, area_of(p, area), account) for p in paths]
+    """Local files given to ``takuso ingest``: ``--area`` (``area``), the path and a CSV name say the area
+    (where they say nothing, the file itself is asked when it is prepared)."""
+    return [Source(p, area_of(p, area), account, claims=tuple(path_claims(p, area))) for p in paths]
 
 
 def _pool_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterator[Prepared]:
@@ -375,6 +420,8 @@ def _land_raw(layout: WarehouseLayout, src: Source, prep: Prepared) -> Path:
             return target
     except OSError:
         pass
+    if target.exists() and sha256_of(target)[0] != prep.sha256:  # raw is immutable: keep both downloads
+        target = layout.raw_same_name(area, src.account, prep.file_name, prep.sha256)
     if not target.exists():
         copy_atomic(src.path, target)
     return target
@@ -385,7 +432,7 @@ def _quarantine(layout: WarehouseLayout, src: Source, prep: Prepared, reason: st
     target = folder / prep.file_name
     copy_atomic(src.path, target)
     text = f"file: {src.path}\nsha256: {prep.sha256}\nrejected_at: {datetime.now(UTC).isoformat()}\n\n{reason}\n"
-    (folder / f"{prep.file_name}.reason.txt").write_text(text, encoding="utf-8")
+    atomic_write_bytes(folder / f"{prep.file_name}.reason.txt", text.encode("utf-8"))
     return target
 
 
@@ -445,8 +492,11 @@ def ingest(
     rebuild: bool = True,
     mapper: Callable[[Callable, list[tuple]], Iterable[Prepared]] | None = None,
     extra_views: Sequence[ViewBuilder] = (),
+    csv_aliases: Path | None = None,
 ) -> IngestReport:
     """Ingest ``sources`` as one run (the caller holds the warehouse lock).
+
+    ``csv_aliases`` is the user's alias map for the CSV forms, merged over the built-in one.
 
     ``extra_views`` are passed to :func:`warehouse.catalog.build_catalog` when the catalog is rebuilt.
 
@@ -456,8 +506,12 @@ def ingest(
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     report = IngestReport(run_id)
     ledger = RunLedger(run_id)
-    staging_root = layout.root / "_staging" / run_id
-    done = read_committed_ledger(layout, ["file_id", "status", "area_code", "download_account", "file_name", "sha256"])
+    layout.make_private_folders()  # original files and personal data: the operator's only
+    staging_root = layout.staging / run_id
+    done = read_committed_ledger(
+        layout,
+        ["file_id", "status", "area_code", "download_account", "file_name", "sha256", "kind", "target_month", "rows"],
+    )
     loaded_ids = {
         fid for fid, st in zip(done["file_id"].to_pylist(), done["status"].to_pylist(), strict=True) if st == "loaded"
     }
@@ -468,6 +522,14 @@ def ingest(
             done["sha256"].to_pylist(), done["status"].to_pylist(), strict=True,
         )
         if st == "loaded"
+    }  # fmt: skip
+    filled = {  # (area, CSV form, month) with rows loaded: a header-only download must not look like news
+        (a, k, m)
+        for a, k, m, n, st in zip(
+            done["area_code"].to_pylist(), done["kind"].to_pylist(), done["target_month"].to_pylist(),
+            done["rows"].to_pylist(), done["status"].to_pylist(), strict=True,
+        )
+        if st == "loaded" and n and m is not None
     }  # fmt: skip
     workers = workers or os.cpu_count() or 1
     todo: list[tuple[Source, str, int]] = []
@@ -491,33 +553,52 @@ def ingest(
     if mapper is None and sum(uncompressed_size(s.path) for s, _, _ in todo) < (16 << 20):
         workers = 1  # starting worker processes costs more than parsing a few small files
     plans = [plan_parts(s.path, workers) for s, _, _ in todo]
+    aliases = str(csv_aliases) if csv_aliases else None
     jobs = [
-        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, part)
+        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, part, aliases, s.claims)
         for (s, sha, size), parts in zip(todo, plans, strict=True)
         for part in parts
     ]
     prepared = iter(mapper(prepare_file, jobs) if mapper else _pool_map(prepare_file, jobs, workers))
 
     def whole(src: Source, sha: str, size: int) -> Callable[[], Prepared]:
-        return lambda: prepare_file(str(src.path), src.area_code, src.account, str(staging_root), sha, size)
+        return lambda: prepare_file(
+            str(src.path), src.area_code, src.account, str(staging_root), sha, size, None, aliases, src.claims
+        )
 
     for (src, sha, size), parts in zip(todo, plans, strict=True):
         prep = merge_parts([next(prepared) for _ in parts], whole(src, sha, size))
+        asked = file_id_of(sha, src.area_code, src.account)
+        if prep.file_id != asked and prep.file_id in loaded_ids:  # the file said its area: loaded before
+            _discard([prep])
+            fr = FileReport(src.path.name, prep.area_code, prep.kind, "skipped", 0, "already loaded (same sha256)")
+            report.files.append(fr)
+            first_outcome[asked] = ("loaded", "", prep.file_name)
+            if on_file:
+                on_file(fr)
+            continue
         now = datetime.now(UTC).replace(tzinfo=None)
         key = (prep.area_code, prep.account, prep.file_name)
-        if key in by_name and by_name[key] != prep.sha256:
+        if prep.bp_id and key in by_name and by_name[key] != prep.sha256:  # CSV forms: a newer download
             prep.errors.insert(
                 0, f"{prep.file_name} was already loaded with other content; a TSO must issue a new revision"
             )
-            for _, staged in prep.staged:
-                Path(staged).unlink(missing_ok=True)
-            prep.staged.clear()
+            _discard([prep])
+        if prep.ok and not prep.bp_id and prep.rows == 0 and (prep.area_code, prep.kind, prep.target_month) in filled:
+            prep.warnings.append(
+                f"{prep.file_name}: warning CSV035: the form has no rows for {prep.target_month:%Y-%m}, which an "
+                "earlier download filled: recorded, but the earlier rows stay current (download it again if "
+                "the TSO's portal was not ready)"
+            )
         raw_path = _land_raw(layout, src, prep)
         if prep.ok:
             names = _published_names(prep)
             _remove_leftovers(layout, prep.file_id, {target for target, _ in names})
             for target, (name, staged) in names:
-                publish(Path(staged), layout.datasets / target / name)
+                published = layout.dataset_dir(target) / name
+                publish(Path(staged), published)
+                if target.startswith(f"{PERSONAL}/"):
+                    published.chmod(PRIVATE_FILE)
             status, message = "loaded", ""
         else:
             message = "\n".join(prep.errors)
@@ -534,7 +615,8 @@ def ingest(
                 "status": status, "rows": prep.rows if status == "loaded" else 0, "error": message or None,
                 "warnings": "\n".join(prep.warnings) or None,
                 "file_info_kind_code": prep.file_name[2:6] if prep.bp_id else None,
-                "raw_path": str(raw_path), "downloaded_at": src.downloaded_at, "ingested_at": now, "run_id": run_id,
+                "raw_path": str(raw_path), "downloaded_at": src.downloaded_at or prep.created_at, "ingested_at": now,
+                "run_id": run_id,
                 **{k: prep.facts.get(k) for k in ("info_kind_code", "sender_code", "receiver_code", "xml_encoding",
                                                  "xml_namespace", "header_items")},
             }
@@ -543,7 +625,7 @@ def ingest(
             prep.file_name, prep.area_code, prep.kind, status, prep.rows if status == "loaded" else 0, message
         )
         report.files.append(fr)
-        first_outcome[prep.file_id] = (status, message, prep.file_name)
+        first_outcome[prep.file_id] = first_outcome[asked] = (status, message, prep.file_name)
         if on_file:
             on_file(fr)
     for src, sha, size in same_content:

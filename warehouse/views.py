@@ -8,7 +8,9 @@ file ledger (so only committed files are visible) and derive the current state:
 * confirmed usage: per (point, target month, split code) the highest revision's *file* wins, and only
   that file's day and slot rows are shown (rule 5: a revision replaces the point's rows, and a point
   absent from it keeps its earlier rows).
-* CSV forms: a newer download for the same TSO, form and month replaces the earlier one (issue 4).
+* CSV forms: a newer download for the same TSO, form and month replaces the earlier one; newer is the
+  later ``downloaded_at`` (for a form saved by hand: the creation time it carries, 作成日時), else the
+  later load.
 
 Every revision stays in the ``*_history`` views. Every view and column carries a comment in Japanese
 and English (``COMMENT ON``), so ``duckdb_columns()`` documents the warehouse.
@@ -288,7 +290,8 @@ COLUMN_COMMENTS: dict[str, str] = {
     "direction_code": "区分 / 1 = purchase (買電), 2 = sale (売電), as received",
     "discount_amount_yen": "制限中止割引額 / discount amount stated by the TSO, yen",
     "discount_reason_code": "割引対象コード / discount reason code, as received",
-    "downloaded_at": "ダウンロード日時 / when the file was downloaded (UTC), if pulled",
+    "downloaded_at": "ダウンロード日時 / when the file was downloaded (UTC): pulled, or the creation time "
+    "(作成日時) a CSV form saved by hand carries",
     "effective_from": "適用開始日 / date the contract kW applies from",
     "event_end": "制限・中止終了日時 / end of the curtailment event",
     "event_start": "制限・中止開始日時 / start of the curtailment event",
@@ -406,12 +409,13 @@ def _form_view(form: str, key: str, comment: str, cols: tuple[str, ...]) -> tupl
     select = ", ".join(f"d.{c}" for c in cols)
     base = f"""WITH {_LOADED}
 SELECT {select}, d.area_code, f.file_name AS source_file, f.ingested_at AS loaded_at, d.file_id,
-       d.month, d.source_line, d.extra
+       d.month, d.source_line, d.extra, coalesce(f.downloaded_at, f.ingested_at) AS downloaded_at
 FROM ds_{form} d JOIN loaded_files f USING (file_id)"""
     current = f"""WITH h AS ({base}),
-files AS (SELECT DISTINCT area_code, month, file_id, loaded_at FROM h),
+files AS (SELECT DISTINCT area_code, month, file_id, downloaded_at, loaded_at FROM h),
 latest AS (SELECT area_code, month, file_id FROM files
-           QUALIFY row_number() OVER (PARTITION BY area_code, month ORDER BY loaded_at DESC, file_id DESC) = 1)
+           QUALIFY row_number() OVER (PARTITION BY area_code, month
+                                      ORDER BY downloaded_at DESC, loaded_at DESC, file_id DESC) = 1)
 SELECT h.* FROM h SEMI JOIN latest USING (area_code, month, file_id)"""
     names = (*cols, "area_code", "source_file", "loaded_at", "file_id")
     return (
@@ -625,6 +629,19 @@ FROM ({_points_of("adhoc_reading")}) {_LATEST_POINT.format(extra=", reading_date
 
 # Personal data (個人情報): only in takuso-personal.duckdb (mode 0600), never in the analysts' catalog.
 PERSONAL_COLUMNS: tuple[str, ...] = ("customer_id", "customer_name", "supply_address")
+# their dataset, under the private folder personal/ (0700): the same partitions as points, keyed by point
+PERSONAL_POINTS = Dataset(
+    "ds_points",
+    "personal/points",
+    (
+        ("supply_point_id", "VARCHAR"),
+        ("split_code", "VARCHAR"),
+        *((c, "VARCHAR") for c in PERSONAL_COLUMNS),
+        *_PART,
+        ("target_month", "VARCHAR"),
+        ("kind", "VARCHAR"),
+    ),
+)
 PERSONAL_VIEWS: tuple[View, ...] = (
     View(
         "supply_point_customers",

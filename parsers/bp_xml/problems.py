@@ -49,10 +49,11 @@ RULES: dict[str, str] = {
     "BP099": "internal error while reading the file (a bug: the file is rejected, the batch goes on)",
     "BP014": "the records come before the header element that dates them (not supported)",
     "BP020": "target date differs from the file name (R10, warning)",
-    "BP021": "supply point prefix differs from the file's area (R8, warning)",
+    "BP021": "supply point prefix differs from the file's area (R8; an error: the area's sources disagree)",
     "BP022": "negative quantity (R5, warning)",
     "BP023": "section length does not fit the voltage (§4, warning)",
     "BP024": "availability code other than '0'/'1' (R6, warning)",
-    "BP025": "sender code differs from the area's TSO (R10, warning)",
+    "BP025": "sender code differs from the area's TSO (R10; an error when it is another area's TSO)",
     "BP026": "elements not in the mapping kept in unmapped_elements (§7.2, warning)",
+    "BP027": "the area of the file is unknown, or its sources (--area, folder, sender code, point ids) disagree",
 }

@@ -9,7 +9,7 @@ no Japanese header is hard-coded in Python.
 from parsers.csv_forms.aliases import FORM_IDS, AliasConfigError, FormSpec, form_spec, load_config
 from parsers.csv_forms.detect import detect_form
 from parsers.csv_forms.problems import Problem, Rule
-from parsers.csv_forms.reader import FormResult, read_form
+from parsers.csv_forms.reader import FormResult, read_form, unknown_area
 from parsers.csv_forms.table import arrow_schema
 from parsers.csv_forms.validate import DISCOUNT_RATE_PER_DAY
 
@@ -26,4 +26,5 @@ __all__ = [
     "form_spec",
     "load_config",
     "read_form",
+    "unknown_area",
 ]

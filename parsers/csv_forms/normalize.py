@@ -159,6 +159,27 @@ def find_month(text: str) -> date | None:
     return None
 
 
+_CREATED = re.compile(r"(?:作成|出力)(?:日時|日付|日)[\s:,\"']*(?P<v>[^,\"\n]+)")
+
+
+def find_created_at(text: str) -> datetime | None:
+    """When the TSO's portal made the file (作成日時 / 出力日時 in a title line), JST, naive; else None.
+
+    Which label a portal writes is assumed; a date without a time is taken at 00:00.
+    """
+    for m in _CREATED.finditer(nfkc(text)):
+        value = m["v"].strip()
+        try:
+            return parse_timestamp(value)
+        except ValueParseError:
+            try:
+                day = parse_date(value)
+            except ValueParseError:
+                continue
+            return datetime(day.year, day.month, day.day)
+    return None
+
+
 def parse_time_minutes(text: str) -> int:
     """``HH:MM`` → minutes after midnight; ``24:00`` (end of day) → 1440."""
     m = _TIME.fullmatch(text.strip())

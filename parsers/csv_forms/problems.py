@@ -14,6 +14,7 @@ class Rule(Enum):
     """Rule ids with their short titles (ルールID と 名称)."""
 
     # file-level errors
+    AREA_UNKNOWN = ("CSV000", "area of the file unknown or disputed")
     MISSING_REQUIRED_COLUMN = ("CSV001", "missing required column")
     DUPLICATE_COLUMN = ("CSV002", "two headers resolve to the same column")
     UNDECODABLE = ("CSV003", "encoding not detected")
@@ -35,8 +36,9 @@ class Rule(Enum):
     POINT_DISAGREES = ("CSV021", "per-point values disagree")
     TOO_MANY_FIELDS = ("CSV022", "row has more fields than the header")
     PERIOD_REVERSED = ("CSV023", "end before start")
-    BAD_ITEMS = ("CSV024", "invalid lamp/appliance items")
+    TOO_FEW_FIELDS = ("CSV024", "row has fewer fields than the header")
     PERIODS_OVERLAP = ("CSV025", "validity periods overlap")
+    BAD_ITEMS = ("CSV026", "invalid lamp/appliance items")
     # warnings
     CHECK_TOTAL = ("CSV030", "check total mismatch")
     EXTRA_COLUMNS = ("CSV031", "unknown columns kept in extra")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from parsers.csv_forms.aliases import FormSpec, all_form_ids, form_spec, load_co
 from parsers.csv_forms.detect import detect_by_header, detect_by_name, month_from_name
 from parsers.csv_forms.encoding import Decoded, EncodingDetectionError, decode_bytes
 from parsers.csv_forms.header import HeaderMap, duplicate_columns, find_header, missing_required
-from parsers.csv_forms.normalize import find_month
+from parsers.csv_forms.normalize import find_created_at, find_month
 from parsers.csv_forms.parquet import PARQUET, is_parquet, parquet_as_csv_text
 from parsers.csv_forms.problems import Problem, ProblemLog, Rule
 from parsers.csv_forms.records import to_records
@@ -37,7 +37,9 @@ class FormResult:
 
     ``table`` is ``None`` when there is any error; ``layout`` is ``'wide'`` (横持ち) or ``'long'``
     (縦持ち); ``target_month`` (対象年月) is the first day of the file's month or ``None``;
-    ``preamble`` holds the lines above the header (title, TSO name …) joined with ``\\n``.
+    ``preamble`` holds the lines above the header (title, TSO name …) joined with ``\\n``;
+    ``area_code`` is the area read for (given, or the prefix its point ids share); ``created_at`` is
+    when the portal made the file (作成日時 in the preamble, JST), if the file says.
     """
 
     form_id: str | None
@@ -48,6 +50,8 @@ class FormResult:
     preamble: str = ""
     layout: str = "long"
     target_month: date | None = None
+    area_code: str | None = None
+    created_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -56,7 +60,7 @@ class FormResult:
 
 def read_form(
     path: Path,
-    area_code: str,
+    area_code: str | None,
     *,
     form_id: str | None = None,
     aliases_file: Path | None = None,
@@ -64,6 +68,9 @@ def read_form(
 ) -> FormResult:
     """Read one CSV form downloaded from the TSO of ``area_code`` ('01'..'10'), or a ``.parquet`` file
     of the same layout (the retailer's contract register, for example; ``parsers/csv_forms/parquet.py``).
+
+    Without an area (None) the file's point ids say it: they must all carry one area's prefix (CSV011);
+    ``FormResult.area_code`` is that area, or None when the file has no point id (a header-only form).
 
     ``form_id`` skips detection; ``aliases_file`` is a user alias map merged over the built-in one;
     ``encoding`` forces an encoding instead of detecting it.
@@ -135,7 +142,9 @@ def _rejected(form_id: str | None, log: ProblemLog, **kwargs: Any) -> FormResult
     return FormResult(form_id, None, log.errors, log.warnings, **kwargs)
 
 
-def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_name: str, log: ProblemLog) -> FormResult:
+def _read_text(
+    spec: FormSpec, text: str, encoding: str, area_code: str | None, file_name: str, log: ProblemLog
+) -> FormResult:
     try:
         rows = list(iter_rows(text, delimiter=spec.delimiter, quotechar=spec.quotechar))
     except MalformedCsvError as e:
@@ -157,6 +166,8 @@ def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_na
                 preamble,
                 "long",
                 _preamble_month(preamble) or month_from_name(spec, file_name),
+                area_code,
+                find_created_at(preamble),
             )
         _report_missing(spec, best, file_name, log)
         return _rejected(spec.form_id, log, encoding=encoding)
@@ -167,13 +178,43 @@ def _read_text(spec: FormSpec, text: str, encoding: str, area_code: str, file_na
     present = _present_columns(spec, header)
     records = to_records(spec, header, rows)
     typed = type_records(spec, records, area_code, log, present)
+    if area_code is None:
+        area_code = _area_of_points(spec, typed, log)
     derive_columns(spec, typed, present)
     check_rows(spec, typed, log)
     log.finish()
     layout = "wide" if header.is_wide else "long"
     month = _target_month(spec, typed) or _preamble_month(preamble) or month_from_name(spec, file_name)
     table = None if log.has_errors else build_table(spec, typed, area_code)
-    return FormResult(spec.form_id, table, log.errors, log.warnings, encoding, preamble, layout, month)
+    created = find_created_at(preamble)
+    return FormResult(
+        spec.form_id, table, log.errors, log.warnings, encoding, preamble, layout, month, area_code, created
+    )
+
+
+def unknown_area(conflict: str | None = None) -> Problem:
+    """CSV000: nothing says the file's area (or ``conflict`` says how its sources disagree)."""
+    why = conflict or (
+        "the area of the file is unknown: no point id in it says; pass --area 01..10, put the file under a "
+        "folder named 01..10, or name it *_<area>_<YYYYMM>.csv"
+    )
+    return Problem(None, None, Rule.AREA_UNKNOWN.label, why)
+
+
+def _area_of_points(spec: FormSpec, rows: Sequence[TypedRow], log: ProblemLog) -> str | None:
+    """The area of a form read without one: the prefix (エリア) all its point ids share; several is CSV011."""
+    columns = [c for c, t in spec.types.items() if t == "point_id"]
+    prefixes = sorted({v[:2] for r in rows for c in columns if isinstance(v := r.values.get(c), str)})
+    if len(prefixes) > 1:
+        log.error(
+            Rule.AREA_MISMATCH,
+            None,
+            None,
+            f"point ids of several areas ({', '.join(prefixes)}) and no area given: a form comes from one TSO; "
+            "pass --area 01..10 or put the file under a folder named 01..10",
+        )
+        return None
+    return prefixes[0] if prefixes else None
 
 
 def _filled(row: Row) -> int:
@@ -231,17 +272,29 @@ def _check_header(spec: FormSpec, header: HeaderMap, log: ProblemLog) -> HeaderM
 
 
 def _check_row_widths(header: HeaderMap, rows: Sequence[Row], log: ProblemLog) -> None:
-    """A data row with more (non-empty) fields than the header is an error (CSV022): its values have no
-    column, and a shifted row would load wrong values."""
+    """A data row whose width differs from the header's is an error: more (non-empty) fields (CSV022)
+    have no column, and a shifted row would load wrong values; fewer fields (CSV024) is a row cut short,
+    such as the last line of an interrupted download. Trailing empty fields (trailing commas) count as
+    fields, so ``a,b,,`` under a four-column header is complete (csv-forms.md §6.3)."""
     width = len(header.cells)
     for row in rows:
-        if row.line > header.line and len(row.cells) > width:
+        if row.line <= header.line:
+            continue
+        if len(row.cells) > width:
             log.error(
                 Rule.TOO_MANY_FIELDS,
                 row.line,
                 None,
                 f"{len(row.cells)} fields but the header at line {header.line} has {width}; "
                 "is a comma inside an unquoted value?",
+            )
+        elif row.fields < width:
+            log.error(
+                Rule.TOO_FEW_FIELDS,
+                row.line,
+                None,
+                f"{row.fields} fields but the header at line {header.line} has {width}; "
+                "the row is cut short (an interrupted download?): download the file again",
             )
 
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Row:
-    """One CSV record (レコード): its first physical line number (1-based) and its cells."""
+    """One CSV record (レコード): its first physical line number (1-based), its cells without trailing empty
+    ones, and ``fields``, how many fields the line really had (trailing empty ones included)."""
 
     line: int
     cells: tuple[str, ...]
+    fields: int = 0
 
 
 class MalformedCsvError(ValueError):
@@ -53,7 +55,7 @@ def iter_rows(text: str, *, delimiter: str = ",", quotechar: str = '"') -> Itera
         start, next_line = next_line, reader.line_num + 1
         trimmed = strip_trailing_empty(cells)
         if trimmed:
-            yield Row(start, trimmed)
+            yield Row(start, trimmed, len(cells))
 
 
 def physical_lines(text: str, count: int) -> list[str]:

@@ -28,7 +28,7 @@ def arrow_schema(spec: FormSpec) -> pa.Schema:
     return pa.schema([*fields, *PROVENANCE_FIELDS], metadata={"form_id": spec.form_id})
 
 
-def build_table(spec: FormSpec, rows: Sequence[TypedRow], area_code: str) -> pa.Table:
+def build_table(spec: FormSpec, rows: Sequence[TypedRow], area_code: str | None) -> pa.Table:
     """One Arrow table from typed rows (no floats anywhere: decimals go in as ``decimal.Decimal``)."""
     schema = arrow_schema(spec)
     columns: dict[str, list[object]] = {c: [row.values.get(c) for row in rows] for c in spec.output_columns}

@@ -56,9 +56,10 @@ _CACHED_TYPES = frozenset({"point_id", "string", "date", "month", "slot", "times
 
 
 def type_records(
-    spec: FormSpec, records: Iterable[Record], area_code: str, log: ProblemLog, present: frozenset[str]
+    spec: FormSpec, records: Iterable[Record], area_code: str | None, log: ProblemLog, present: frozenset[str]
 ) -> list[TypedRow]:
-    """Convert records to typed rows; every bad value is reported with its line and column."""
+    """Convert records to typed rows; every bad value is reported with its line and column. Point ids
+    must carry the prefix of ``area_code`` (CSV011), unless it is None (the area is not known yet)."""
     rows: list[TypedRow] = []
     unmapped = UnmappedTracker({})
     cache: dict[tuple[str, str], Any] = {}
@@ -91,7 +92,7 @@ def _typed_value(
     column: str,
     text: str | None,
     record: Record,
-    area_code: str,
+    area_code: str | None,
     log: ProblemLog,
     unmapped: UnmappedTracker,
     cache: dict[tuple[str, str], Any],
@@ -114,7 +115,7 @@ def _typed_value(
         header = record.headers.get(column, column)
         log.error(e.rule, record.line, column, f"{e} in column {header!r}")
         return None
-    if type_name == "point_id" and isinstance(value, str) and value[:2] != area_code:
+    if type_name == "point_id" and isinstance(value, str) and area_code is not None and value[:2] != area_code:
         log.error(
             Rule.AREA_MISMATCH,
             record.line,

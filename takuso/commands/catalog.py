@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from core.paths import WarehouseLayout, resolve_warehouse
 from reconcile.checks import catalog_views
@@ -20,7 +21,7 @@ def run_catalog(warehouse: Path | None = None, console: Console | None = None) -
         with writer_lock(layout.lock_file, wait=False):
             path = build_catalog(layout, [catalog_views()])
     except WarehouseBusy as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         return 2
-    console.print(f"rebuilt {path}")
+    console.print(f"rebuilt {escape(str(path))}")
     return 0

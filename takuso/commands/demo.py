@@ -58,7 +58,7 @@ def find_sample(demo_dir: Path, console: Console) -> Path:
     if not (generated / "bp").is_dir():
         from sample_data.__main__ import main as generate
 
-        console.print(f"generating the sample data set into {generated} …")
+        console.print(escape(f"generating the sample data set into {generated} …"))
         generate(["--out", str(generated)])
     return generated
 
@@ -90,10 +90,12 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
 
     with Simulator(sample / "bp", demo_dir / "certs") as sim:
         console.rule("[b]takuso demo")
-        console.print(f"TSO simulators for all 10 areas on {sim.base_url} (mutual TLS, test CA: {demo_dir / 'certs'})")
+        console.print(
+            escape(f"TSO simulators for all 10 areas on {sim.base_url} (mutual TLS, test CA: {demo_dir / 'certs'})")
+        )
         n_csv = copy_csv_forms(sample, layout.inbox)
         console.print(
-            f"{n_csv} CSV forms, contract registers and invoice details dropped into the inbox {layout.inbox}"
+            escape(f"{n_csv} CSV forms, contract registers and invoice details dropped into the inbox {layout.inbox}")
         )
         console.print("running the nightly flow (Prefect, local ephemeral API on 127.0.0.1) …")
         crt, key, ca = sim.client_cert_paths
@@ -107,7 +109,7 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
     report = write_month_report(layout, EXAMPLE_RATES)
     console.print(f"the billing desk's report of the month: {report}")
     seconds = time.monotonic() - started
-    console.print(f"demo finished in {seconds:.0f} s with exit status {result.exit_code}")
+    console.print(escape(f"demo finished in {seconds:.0f} s with exit status {result.exit_code}"))
     return result.exit_code
 
 
@@ -135,13 +137,15 @@ def _print_how_to_connect(console: Console, layout: WarehouseLayout) -> None:
     console.rule("[b]what was loaded, per message kind and CSV form")
     run_query(KINDS_SQL, warehouse=layout.root, console=console)
     console.rule("[b]your warehouse")
-    console.print(f"warehouse:  {layout.root}")
-    console.print(f"  catalog   {layout.duckdb_file}  (views: interval_usage, monthly_usage, ingested_files, …)")
-    console.print(f"  Parquet   {layout.datasets}  (the store of record)")
-    console.print(f"  raw files {layout.raw}  (every input byte for byte)")
+    console.print(escape(f"warehouse:  {layout.root}"))
+    console.print(
+        escape(f"  catalog   {layout.duckdb_file}  (views: interval_usage, monthly_usage, ingested_files, …)")
+    )
+    console.print(escape(f"  Parquet   {layout.datasets}  (the store of record)"))
+    console.print(escape(f"  raw files {layout.raw}  (every input byte for byte)"))
     console.print("open it (read-only, safe while a nightly run loads):")
-    console.print(f"  duckdb {layout.duckdb_file} -readonly")
-    console.print(f'  .venv/bin/takuso query --warehouse {layout.root} "SELECT * FROM ingested_files LIMIT 5"')
+    console.print(escape(f"  duckdb {layout.duckdb_file} -readonly"))
+    console.print(escape(f'  .venv/bin/takuso query --warehouse {layout.root} "SELECT * FROM ingested_files LIMIT 5"'))
     console.rule("[b]the month close: recomputed charges and the TSOs' invoices")
     run_query(CHARGES_SQL, warehouse=layout.root, console=console)
     console.print("invoice lines that differ from the recomputed charge (docs/billing.md):")

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core.areas import AREAS
+from core.config import ConfigError, pick_warehouse
 from core.inputs import expand_paths
 from core.paths import WarehouseLayout, resolve_warehouse
 from reconcile.checks import catalog_views
+from takuso.commands.local_config import local_config
 from warehouse.ingest import FileReport, IngestReport, ingest, sources_for
 from warehouse.lock import WarehouseBusy, writer_lock
 
@@ -25,7 +28,7 @@ def summary_table(report: IngestReport, title: str = "takuso ingest") -> Table:
     for kind in kinds:
         files = [f for f in report.files if (f.kind or "?") == kind]
         table.add_row(
-            kind,
+            escape(kind),
             *(str(sum(1 for f in files if f.status == s)) for s in ("loaded", "skipped", "rejected")),
             f"{sum(f.rows for f in files if f.status == 'loaded'):,}",
         )
@@ -45,35 +48,48 @@ def run_ingest(
     workers: int = 0,
     console: Console | None = None,
     wait: bool = True,
+    config: Path | None = None,
 ) -> int:
-    """Ingest files; 0 all loaded or skipped, 1 some rejected, 2 usage error."""
+    """Ingest files; 0 all loaded or skipped, 1 some rejected, 2 usage error.
+
+    ``config`` is ``takuso.toml`` (default ``./takuso.toml`` when present): its ``csv_aliases`` and
+    warehouse folder apply.
+    """
     console = console or Console(highlight=False)
+    try:
+        cfg = local_config(config)
+    except ConfigError as exc:
+        console.print(f"[red]configuration error:[/red] {escape(str(exc))}")
+        return 2
     if area is not None and area not in AREAS:
-        console.print(f"[red]unknown area {area!r}; use 01..10[/red]")
+        console.print(f"[red]unknown area {escape(repr(area))}; use 01..10[/red]")
         return 2
     files, missing = expand_paths(paths)
     for m in missing:
-        console.print(f"[red]{m}[/red]")
+        console.print(f"[red]{escape(m)}[/red]")
     if missing or not files:
         if not files and not missing:
             console.print("[red]no .zip, .xml or .csv files found[/red]")
         return 2
-    layout = WarehouseLayout(resolve_warehouse(warehouse))
+    layout = WarehouseLayout(pick_warehouse(warehouse, cfg) if cfg else resolve_warehouse(warehouse))
+    aliases = cfg.csv_aliases if cfg else None
     try:
-        with writer_lock(layout.lock_file, wait=wait, say=lambda m: console.print(f"[yellow]{m}[/yellow]")):
-            report = _ingest_with_progress(files, layout, area, account, workers, console)
+        with writer_lock(layout.lock_file, wait=wait, say=lambda m: console.print(f"[yellow]{escape(m)}[/yellow]")):
+            report = _ingest_with_progress(files, layout, area, account, workers, console, aliases)
     except WarehouseBusy as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         return 2
     for f in report.files:
         if f.status == "rejected":
-            console.print(f"[red]rejected {f.file_name}[/red] (quarantined):\n{f.message}", soft_wrap=True)
+            console.print(
+                f"[red]rejected {escape(f.file_name)}[/red] (quarantined):\n{escape(f.message)}", soft_wrap=True
+            )
     console.print(summary_table(report))
-    console.print(f"warehouse: {layout.root}  (catalog {layout.duckdb_file.name}, run {report.run_id})")
+    console.print(escape(f"warehouse: {layout.root}  (catalog {layout.duckdb_file.name}, run {report.run_id})"))
     return report.exit_code
 
 
-def _ingest_with_progress(files, layout, area, account, workers, console) -> IngestReport:
+def _ingest_with_progress(files, layout, area, account, workers, console, csv_aliases) -> IngestReport:
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -86,7 +102,7 @@ def _ingest_with_progress(files, layout, area, account, workers, console) -> Ing
         task = progress.add_task("ingesting", total=len(files))
 
         def advance(fr: FileReport) -> None:
-            progress.update(task, advance=1, description=f"{fr.status:8} {fr.file_name}")
+            progress.update(task, advance=1, description=escape(f"{fr.status:8} {fr.file_name}"))
             progress.refresh()
 
         return ingest(
@@ -95,4 +111,5 @@ def _ingest_with_progress(files, layout, area, account, workers, console) -> Ing
             workers=workers,
             on_file=advance,
             extra_views=[catalog_views()],
+            csv_aliases=csv_aliases,
         )

@@ -83,13 +83,13 @@ def _pull_with_progress(cfg: Config, root: Path, areas: list[str], console: Cons
 
 def summary_table(results: list[TsoResult], root: Path) -> Table:
     """One row per TSO: files listed, new files, bytes, already present, skipped names, failures."""
-    table = Table(title=f"pull → {root / 'raw'}")
+    table = Table(title=f"pull → {escape(str(root / 'raw'))}")
     for header in ("area", "account", "listed", "new", "bytes", "present", "skipped", "failed"):
         table.add_column(header, justify="left" if header in ("area", "account") else "right")
     for r in results:
         table.add_row(
             f"{r.area_code} {AREAS[r.area_code].name_ja}",
-            r.account,
+            escape(r.account),
             str(r.listed),
             str(len(r.new_files)),
             f"{r.bytes:,}",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.paths import WarehouseLayout, resolve_warehouse
@@ -22,11 +23,11 @@ def run_query(sql: str, warehouse: Path | None = None, limit: int = 50, console:
             columns = [d[0] for d in cur.description or []]
             rows = cur.fetchmany(limit + 1)
     except duckdb.Error as exc:
-        console.print(f"[red]SQL error: {exc}[/red]")
+        console.print(f"[red]SQL error:[/red] {escape(str(exc))}")
         return 1
-    table = Table(*columns, title=None)
+    table = Table(*(escape(c) for c in columns), title=None)
     for row in rows[:limit]:
-        table.add_row(*("NULL" if v is None else str(v) for v in row))
+        table.add_row(*("NULL" if v is None else escape(str(v)) for v in row))
     console.print(table)
     more = " (more rows not shown; use --limit)" if len(rows) > limit else ""
     console.print(f"{min(len(rows), limit)} rows{more}")

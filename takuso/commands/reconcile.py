@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.areas import AREAS
@@ -67,7 +68,7 @@ def print_summary(result: ReconciliationResult, console: Console) -> None:
                 str(r["monthly_kwh"]),
                 str(r["diff_confirmed_kwh"]),
                 str(r["diff_preliminary_kwh"]),
-                r["flags"],
+                escape(r["flags"] or ""),
             )
         console.print(worst)
     flagged_demand = sum(1 for f in result.demand.column("flags").to_pylist() if f)
@@ -99,16 +100,16 @@ def run_reconcile(
         if not tolerance.is_finite() or tolerance < 0:
             raise ValueError(f"tolerance_kwh must be a non-negative decimal, got {tolerance_kwh!r}")
     except (ValueError, InvalidOperation) as exc:
-        console.print(f"[red]error: {exc}[/red]")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
     if out is not None and Path(out).suffix.lower() not in FORMATS:
-        console.print(f"[red]error: {out}: unknown report format; use one of {', '.join(FORMATS)}[/red]")
+        console.print(f"[red]error:[/red] {escape(str(out))}: unknown report format; use one of {', '.join(FORMATS)}")
         return 2
     con = con_factory()
     try:
         result = build_reconciliation(con, target, tolerance, tariff_path)
     except TariffError as exc:
-        console.print(f"[red]error: {exc}[/red]")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
     finally:
         con.close()
@@ -116,5 +117,5 @@ def run_reconcile(
         store(result)
     print_summary(result, console)
     if out is not None:
-        console.print(f"report written to {write_report(result, Path(out))}")
+        console.print(f"report written to {escape(str(write_report(result, Path(out))))}")
     return 1 if result.exceeds_tolerance else 0

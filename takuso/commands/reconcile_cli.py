@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from core.paths import WarehouseLayout, resolve_warehouse
 from reconcile.checks import catalog_views
@@ -29,17 +30,17 @@ def reconcile_command(
     console = Console(highlight=False)
     layout = WarehouseLayout(resolve_warehouse(warehouse))
     if not layout.duckdb_file.exists():
-        console.print(f"[red]no warehouse at {layout.root} (run takuso ingest or takuso run first)[/red]")
+        console.print(f"[red]no warehouse at {escape(str(layout.root))} (run takuso ingest or takuso run first)[/red]")
         return 2
     tolerance = _tolerance(config)
 
     def keep(result) -> None:  # type: ignore[no-untyped-def]
         try:
-            with writer_lock(layout.lock_file, say=lambda m: console.print(f"[yellow]{m}[/yellow]")):
+            with writer_lock(layout.lock_file, say=lambda m: console.print(f"[yellow]{escape(m)}[/yellow]")):
                 store_charges(layout, result.month, result.charges)
                 build_catalog(layout, [catalog_views(result.tolerance_kwh)])
         except WarehouseBusy as exc:
-            console.print(f"[yellow]charges not stored: {exc}[/yellow]")
+            console.print(f"[yellow]charges not stored: {escape(str(exc))}[/yellow]")
 
     return run_reconcile(
         month, out, lambda: connect(layout), tolerance, tariff, console=console, store=keep if store else None

@@ -130,11 +130,13 @@ def run_serve(
         try:
             options = deployment_options(cfg, config, warehouse, runner, dask_address)
         except ValueError as exc:  # a bad cron string or time zone
-            console.print(f"[red]configuration error:[/red] [schedule]: {escape(str(exc))}")
+            console.print(f"[red]configuration error:[/red] {escape('[schedule]')}: {escape(str(exc))}")
             return EXIT_CONFIG
         console.print(
-            f"serving takuso-nightly/{DEPLOYMENT_NAME} on '{cfg.schedule.cron}' ({cfg.schedule.timezone}) "
-            f"via {os.environ['PREFECT_API_URL']}; Ctrl-C to stop"
+            escape(
+                f"serving takuso-nightly/{DEPLOYMENT_NAME} on '{cfg.schedule.cron}' ({cfg.schedule.timezone}) "
+                f"via {os.environ['PREFECT_API_URL']}; Ctrl-C to stop"
+            )
         )
         nightly.serve(**options)
     return 0

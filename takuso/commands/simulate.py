@@ -70,7 +70,7 @@ def _stop_on_sigterm(event: threading.Event) -> None:
 
 
 def _print_banner(console: Console, sim: Simulator, root: Path | None) -> None:
-    table = Table(title=f"TSO simulators on {sim.base_url} (client certificate required)")
+    table = Table(title=escape(f"TSO simulators on {sim.base_url} (client certificate required)"))
     table.add_column("area")
     table.add_column("TSO")
     table.add_column("adapter")
@@ -81,15 +81,17 @@ def _print_banner(console: Console, sim: Simulator, root: Path | None) -> None:
             listing = f"POST {sim.area_url(code)}/Menu1.action, then POST …/30min/FileListReceiver.action"
         else:
             listing = f"GET {sim.area_url(code)}/FileListReceiver"
-        table.add_row(code, area.tso_ja, area.adapter, listing)
+        table.add_row(code, area.tso_ja, area.adapter, escape(listing))
     console.print(table)
     pki = sim.pki
     ca, crt, key, p12 = (p.resolve() for p in (pki.ca_cert, pki.client_cert, pki.client_key, pki.client_p12))
-    console.print(f"files served from: {root or '(none)'}/<area>/")
-    console.print(f"CA bundle (ca_bundle): {ca}")
-    console.print(f"client certificate (cert_pem): {crt}")
-    console.print(f"client key (key_pem): {key}")
-    console.print(f"client PKCS#12 (pkcs12): {p12}")
-    console.print(f"  throwaway test PKI; its test passphrase is {pki.client_p12_password!r}")
-    console.print(f"try: curl --cacert {ca} --cert {crt} --key {key} {sim.area_url(sim.areas[0])}/FileListReceiver")
+    console.print(escape(f"files served from: {root or '(none)'}/<area>/"))
+    console.print(escape(f"CA bundle (ca_bundle): {ca}"))
+    console.print(escape(f"client certificate (cert_pem): {crt}"))
+    console.print(escape(f"client key (key_pem): {key}"))
+    console.print(escape(f"client PKCS#12 (pkcs12): {p12}"))
+    console.print(escape(f"  throwaway test PKI; its test passphrase is {pki.client_p12_password!r}"))
+    console.print(
+        escape(f"try: curl --cacert {ca} --cert {crt} --key {key} {sim.area_url(sim.areas[0])}/FileListReceiver")
+    )
     console.print("Ctrl-C to stop.")
