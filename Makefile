@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/query.py --nights 10 --points 2000
 
 sample: $(STAMP)
 	$(BIN)/python -m sample_data --out sample_data/small

@@ -133,7 +133,7 @@ def crash_trials(
     clean_exit = run_ingest(areas, clean)
     duration = time.monotonic() - start
     after = view_digests(clean / "takuso.duckdb")
-    after_contract = {v: d for v, d in after.items() if not v.startswith("ds_")}
+    after_contract = {v: d for v, d in after.items() if not v.startswith("internal.ds_")}
     startup = startup_seconds()
     say(f"input: {len(files)} files in {len(areas)} areas; template holds {len(first_half)}")
     say(f"clean run: {duration:.2f} s (start-up {startup:.2f} s), exit {clean_exit}, {len(after)} views")

@@ -163,6 +163,7 @@ class Config:
 
 _TOP_KEYS = {
     "retailer_code",
+    "warehouse_dir",
     "warehouse",
     "inbox",
     "csv_aliases",
@@ -327,7 +328,7 @@ def parse_config(raw: Mapping[str, Any], source: Path) -> Config:
     return Config(
         retailer_code=retailer,
         tsos=tsos,
-        warehouse=top.path("warehouse"),
+        warehouse=top.path("warehouse_dir") or top.path("warehouse"),
         inbox=top.path("inbox"),
         csv_aliases=top.path("csv_aliases"),
         schedule=schedule,
@@ -512,7 +513,7 @@ def demo_config(
 
 
 def pick_warehouse(option: Path | None, config: Config) -> Path:
-    """``--warehouse``, else ``$TAKUSO_WAREHOUSE``, else the config's ``warehouse``, else ``./warehouse``."""
+    """``--warehouse``, else ``$TAKUSO_WAREHOUSE``, else the config's ``warehouse_dir``, else ``./takuso-warehouse``."""
     if option is None and not os.environ.get("TAKUSO_WAREHOUSE") and config.warehouse is not None:
         return config.warehouse
-    return resolve_warehouse(option)
+    return resolve_warehouse(option, config.source)

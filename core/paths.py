@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_WAREHOUSE = "takuso-warehouse"
+"""The warehouse folder under the current folder when nothing names one (never ``warehouse/``, the code)."""
+CONFIG_KEY = "warehouse_dir"
+"""The key of ``takuso.toml`` that names the warehouse folder."""
 
-def resolve_warehouse(option: Path | str | None = None) -> Path:
-    """``--warehouse DIR``, else ``$TAKUSO_WAREHOUSE``, else ``./warehouse``."""
+
+def resolve_warehouse(option: Path | str | None = None, config_file: Path | None = None) -> Path:
+    """``--warehouse DIR``, else ``$TAKUSO_WAREHOUSE``, else ``warehouse_dir`` of ``takuso.toml``, else
+    ``./takuso-warehouse``.
+
+    ``config_file`` is the configuration to read (default ``./takuso.toml`` when it exists); a relative
+    ``warehouse_dir`` is relative to that file's folder.
+    """
     if option:
         return Path(option)
     env = os.environ.get("TAKUSO_WAREHOUSE")
-    return Path(env) if env else Path.cwd() / "warehouse"
+    if env:
+        return Path(env)
+    configured = configured_warehouse(config_file or Path.cwd() / "takuso.toml")
+    return configured if configured is not None else Path.cwd() / DEFAULT_WAREHOUSE
+
+
+def configured_warehouse(config_file: Path) -> Path | None:
+    """``warehouse_dir`` (or its older name ``warehouse``) of a configuration file, if it names one."""
+    try:
+        raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    value = raw.get(CONFIG_KEY, raw.get("warehouse"))
+    if not isinstance(value, str) or not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else config_file.parent / path
 
 
 PERSONAL = "personal"
@@ -26,6 +53,11 @@ class WarehouseLayout:
     """The folders of one warehouse."""
 
     root: Path
+
+    @property
+    def exists(self) -> bool:
+        """The folder holds a warehouse: a catalog, or committed runs to rebuild one from."""
+        return self.duckdb_file.is_file() or (self.datasets / "runs").is_dir()
 
     @property
     def duckdb_file(self) -> Path:

@@ -91,12 +91,30 @@ def ingest(
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run on the warehouse views.")],
     warehouse: WarehouseOpt = None,
-    limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    limit: Annotated[int, typer.Option(help="Rows to print at most (table format).")] = 50,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="What to print: table, csv or json.")] = "table",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write every row to FILE.csv, FILE.json or FILE.parquet.", show_default=False),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Answer from the warehouse as it was then: YYYY-MM-DDTHH:MM, JST unless an offset is given.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run SQL on the warehouse and print the result as a table (exit 1 on an SQL error)."""
-    from takuso.commands.query import run_query
+    """Run SQL on the warehouse (read-only): a table, CSV or JSON, or a file (exit 1 SQL error, 2 no warehouse)."""
+    from takuso.commands.query import parse_as_of, run_query
 
-    raise typer.Exit(run_query(sql, warehouse=warehouse, limit=limit))
+    try:
+        moment = parse_as_of(as_of) if as_of else None
+    except ValueError as exc:
+        typer.echo(f"--as-of: {exc}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(run_query(sql, warehouse=warehouse, limit=limit, fmt=fmt, out=out, as_of=moment))
 
 
 @app.command()
@@ -177,7 +195,7 @@ def tariffs_template(
 
 @app.command()
 def catalog(warehouse: WarehouseOpt = None) -> None:
-    """Rebuild takuso.duckdb from the Parquet datasets (after moving a warehouse, or if the file is lost)."""
+    """Rebuild the current state and takuso.duckdb from the history (after moving a warehouse, or if lost)."""
     from takuso.commands.catalog import run_catalog
 
     raise typer.Exit(run_catalog(warehouse))

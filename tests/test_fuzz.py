@@ -188,12 +188,12 @@ def visible(layout: WarehouseLayout, file_id: int) -> tuple[list[tuple], int]:
         rows: list[tuple] = []
         for ds in ("ds_interval_preliminary", "ds_interval_confirmed", "ds_interval_cut"):
             rows += con.execute(
-                f"SELECT supply_point_id, usage_date, slot, kwh FROM {ds} WHERE file_id = ?", [file_id]
+                f"SELECT supply_point_id, usage_date, slot, kwh FROM internal.{ds} WHERE file_id = ?", [file_id]
             ).fetchall()
         others = 0
         for ds in ("ds_points", "ds_contract_demand_breakdown", "ds_generator_allocated_energy",
                    "ds_curtailment_discounts"):  # fmt: skip
-            others += con.execute(f"SELECT count(*) FROM {ds} WHERE file_id = ?", [file_id]).fetchone()[0]
+            others += con.execute(f"SELECT count(*) FROM internal.{ds} WHERE file_id = ?", [file_id]).fetchone()[0]
     return sorted(rows, key=repr), others
 
 

@@ -64,29 +64,38 @@ def test_confirmed_values_round_trip_exactly(loaded: WarehouseLayout, area03: tu
         [(total, n)] = q(
             loaded,
             f"SELECT sum(kwh), count(*) FROM interval_usage WHERE data_class = 'confirmed' "
-            f"AND split_code = '1' AND supply_point_id = '{p.id}'",
+            f"AND supply_point_id = '{p.id}'",
         )
-        assert (total, n) == (expected, 48 * 30)
-        [(monthly,)] = q(
-            loaded, f"SELECT monthly_kwh FROM monthly_usage WHERE supply_point_id = '{p.id}' AND split_code = '1'"
-        )
+        assert (total, n) == (expected, 48 * 30)  # one row per slot, whatever the split code
+        [(monthly,)] = q(loaded, f"SELECT monthly_kwh FROM monthly_usage WHERE supply_point_id = '{p.id}'")
         assert monthly == expected  # Σ of the confirmed 30-minute values equals the monthly total
 
 
-def test_split_point_carries_whole_and_partial_records(loaded: WarehouseLayout, area03: tuple[Path, Scenario]) -> None:
+def test_split_point_shows_its_partial_record_once_history_keeps_both(
+    loaded: WarehouseLayout, area03: tuple[Path, Scenario]
+) -> None:
     split = next(p for p in area03[1].points if p.split)
     rows = q(
         loaded,
-        f"SELECT split_code, sum(kwh), sum(kwh_split), sum(billable_kwh) FROM interval_usage "
+        f"SELECT split_code, sum(kwh), sum(kwh_split), sum(billable_kwh), count(*) FROM interval_usage_history "
         f"WHERE supply_point_id = '{split.id}' AND data_class = 'confirmed' GROUP BY 1 ORDER BY 1",
     )
     assert [r[0] for r in rows] == ["1", "2"]
     assert rows[0][1] == rows[1][1]  # both records carry the whole value
     assert rows[1][3] == rows[1][2] != rows[1][1]  # billable = after split for code '2'
-    [(m,)] = q(
-        loaded, f"SELECT monthly_kwh_split FROM monthly_usage WHERE supply_point_id = '{split.id}' AND split_code = '2'"
+    shown = q(
+        loaded,
+        f"SELECT split_code, sum(kwh), sum(kwh_split), sum(billable_kwh), count(*) FROM interval_usage "
+        f"WHERE supply_point_id = '{split.id}' AND data_class = 'confirmed' GROUP BY 1",
     )
-    assert m == rows[1][2]
+    assert shown == [rows[1]]  # one row per slot: the '2' record, holding both values
+    [(code, m, billable)] = q(
+        loaded,
+        f"SELECT split_code, monthly_kwh_split, billable_kwh FROM monthly_usage WHERE supply_point_id = '{split.id}'",
+    )
+    assert (code, m, billable) == ("2", rows[1][2], rows[1][2])
+    [(records,)] = q(loaded, f"SELECT count(*) FROM monthly_usage_history WHERE supply_point_id = '{split.id}'")
+    assert records == 2
 
 
 def test_not_provided_values_are_null_never_zero(loaded: WarehouseLayout, area03: tuple[Path, Scenario]) -> None:
@@ -336,14 +345,14 @@ def test_internal_datasets_show_only_committed_files_and_stale_builds_are_remove
     layout = WarehouseLayout(tmp_path / "wh")
     files = sorted(area03[0].glob("W41120*.zip"))
     ingest(sources_for(files[:1], "03", "default"), layout, workers=1)
-    [(before,)] = q(layout, "SELECT count(*) FROM ds_interval_preliminary")
+    [(before,)] = q(layout, "SELECT count(*) FROM internal.ds_interval_preliminary")
     monkeypatch.setattr(ingest_module, "commit_run", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):  # a run killed after publishing, before its commit marker
         ingest(sources_for(files[1:3], "03", "default"), layout, workers=1)
     stale = layout.root / ".takuso.duckdb.999999999.tmp"  # a build whose process is gone
     stale.write_bytes(b"half")
     build_catalog(layout)
-    assert q(layout, "SELECT count(*) FROM ds_interval_preliminary") == [(before,)]
+    assert q(layout, "SELECT count(*) FROM internal.ds_interval_preliminary") == [(before,)]
     assert not stale.exists()
 
 

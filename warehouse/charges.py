@@ -1,15 +1,17 @@
 """Store recomputed wheeling charges (託送料金) so that the view ``wheeling_charges`` shows them.
 
-Charges are derived data: recomputing a month replaces that month's file (``charges/month=YYYY-MM``);
-the source files they come from are never touched. ``CHARGE_COLUMNS`` is the one declaration of the
-dataset's columns: the Arrow schema the writer uses, the base view ``ds_wheeling_charges`` and the view
-``wheeling_charges`` all come from it.
+Charges are derived data: recomputing a month adds a file ``charges/month=YYYY-MM/<UTC time>.parquet``
+and the newest file of each month is what the view shows; the earlier ones stay, so the charges as of a
+past moment are the newest file written by then. The source files they come from are never touched.
+``CHARGE_COLUMNS`` is the one declaration of the dataset's columns: the Arrow schema the writer
+uses, the base view ``ds_wheeling_charges`` and the view ``wheeling_charges`` all come from it.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -77,7 +79,21 @@ def charges_table(rows: list[dict]) -> pa.Table:
 
 
 def store_charges(layout: WarehouseLayout, month: date, charges: pa.Table) -> None:
-    """Replace the stored charges of ``month`` (the caller holds the writer lock, then rebuilds the catalog)."""
-    target = layout.datasets / "charges" / f"month={month_dir(month)}" / "charges.parquet"
+    """Store a new version of ``month``'s charges (the caller holds the writer lock, then rebuilds the catalog)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = layout.datasets / "charges" / f"month={month_dir(month)}" / f"{stamp}.parquet"
     with atomic_target(target) as fh:
         pq.write_table(charges.cast(CHARGE_SCHEMA), fh, **PARQUET_OPTIONS)
+
+
+def charge_files(layout: WarehouseLayout, as_of: datetime | None = None) -> list[Path]:
+    """The newest charges file of every month (written at or before ``as_of``, UTC, when given)."""
+    out = []
+    for month in sorted((layout.datasets / "charges").glob("month=*")):
+        versions = sorted(p for p in month.glob("*.parquet") if not p.name.startswith("."))
+        if as_of is not None:  # "charges.parquet" was written before versions were kept: counted as the oldest
+            limit = as_of.strftime("%Y%m%dT%H%M%S%f")
+            versions = [p for p in versions if p.stem <= limit or p.stem == "charges"]
+        if versions:
+            out.append(max(versions, key=lambda p: "" if p.stem == "charges" else p.stem))
+    return out

@@ -32,7 +32,9 @@ from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.validate import AscendingKeys, ascending_order, duplicate_problem, find_duplicates, interval_key
 from warehouse.catalog import ViewBuilder, build_catalog
+from warehouse.current import committed_runs, current_root, prune_current, rebuild_current, update_current
 from warehouse.store import (
+    LEDGER_SCHEMA,
     RunLedger,
     StagedParquet,
     commit_run,
@@ -458,7 +460,7 @@ def ingest(
     the results in job order; by default ``workers`` threads on this machine (0: one per core). A file's
     pieces are parsed on ``threads`` threads (0: one per core); a mapper decides that itself.
     """
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:8]  # sorts by time
     report = IngestReport(run_id)
     ledger = RunLedger(run_id)
     layout.make_private_folders()  # original files and personal data: the operator's only
@@ -467,6 +469,10 @@ def ingest(
         layout,
         ["file_id", "status", "area_code", "download_account", "file_name", "sha256", "kind", "target_month", "rows"],
     )
+    published: list[Path] = []
+    prune_current(layout)  # what a killed run left
+    if committed_runs(layout) and not current_root(layout).exists():
+        rebuild_current(layout)  # a warehouse from before the current state was stored
     loaded_ids = {
         fid for fid, st in zip(done["file_id"].to_pylist(), done["status"].to_pylist(), strict=True) if st == "loaded"
     }
@@ -540,10 +546,11 @@ def ingest(
             names = _published_names(prep)
             _remove_leftovers(layout, prep.file_id, {target for target, _ in names})
             for target, (name, staged) in names:
-                published = layout.dataset_dir(target) / name
-                publish(Path(staged), published)
+                target_file = layout.dataset_dir(target) / name
+                publish(Path(staged), target_file)
                 if target.startswith(f"{PERSONAL}/"):
-                    published.chmod(PRIVATE_FILE)
+                    target_file.chmod(PRIVATE_FILE)
+                published.append(target_file)
             status, message = "loaded", ""
         else:
             message = "\n".join(prep.errors)
@@ -580,8 +587,11 @@ def ingest(
         if rebuild and (not layout.duckdb_file.exists() or _catalog_behind(layout)):
             build_catalog(layout, extra_views)
         return report
+    if published:  # the current state of every partition the run touched, before the run counts
+        update_current(layout, run_id, pa.Table.from_pylist(ledger.rows, schema=LEDGER_SCHEMA), published)
     write_ledger(layout, ledger)
     commit_run(layout, run_id, {"files": len(report.files), "loaded": report.count("loaded"), "rows": report.rows})
     if rebuild:
         build_catalog(layout, extra_views)
+    prune_current(layout)
     return report

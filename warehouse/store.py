@@ -23,7 +23,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -157,8 +157,13 @@ def write_ledger(layout: WarehouseLayout, ledger: RunLedger) -> Path | None:
 
 
 def commit_run(layout: WarehouseLayout, run_id: str, summary: dict) -> None:
-    """Write the run's commit marker: from now on its files belong to the warehouse."""
+    """Write the run's commit marker: from now on its files belong to the warehouse.
+
+    The marker records ``committed_at`` (UTC): the warehouse as of a past moment holds the runs
+    committed by then.
+    """
     marker = layout.datasets / "runs" / f"{run_id}.json"
+    summary = {**summary, "committed_at": datetime.now(UTC).replace(tzinfo=None).isoformat()}
     atomic_write_bytes(marker, json.dumps(summary, default=str).encode())
     fsync_dir(marker.parent)  # the rename itself must survive a power cut
 
@@ -173,6 +178,23 @@ def committed_ledgers(layout: WarehouseLayout) -> list[Path]:
         ledger = layout.datasets / "ledger" / f"{marker.stem}.parquet"
         if ledger.exists():
             out.append(ledger)
+    return out
+
+
+def runs_committed_by(layout: WarehouseLayout, moment: datetime) -> list[str]:
+    """The runs committed at or before ``moment`` (UTC, naive), oldest first.
+
+    A marker without ``committed_at`` (written before it was recorded) counts from its run id's time.
+    """
+    runs = layout.datasets / "runs"
+    out = []
+    for marker in sorted(runs.glob("*.json")) if runs.exists() else ():
+        try:
+            committed = datetime.fromisoformat(json.loads(marker.read_bytes())["committed_at"])
+        except (KeyError, ValueError, TypeError):
+            committed = datetime.strptime(marker.stem[:15], "%Y%m%dT%H%M%S")
+        if committed <= moment:
+            out.append(marker.stem)
     return out
 
 

@@ -18,11 +18,21 @@ and English (``COMMENT ON``), so ``duckdb_columns()`` documents the warehouse.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+import pyarrow as pa
+
+from parsers.bp_xml.engine import POINT_SCHEMA, W4_ROW, W5_ROW
+from parsers.bp_xml.extract import arrow_type
+from parsers.csv_forms.aliases import FORM_IDS, form_spec
+from parsers.csv_forms.table import arrow_schema
 from warehouse.charges import CHARGE_COLUMN_NAMES, CHARGE_COLUMNS
 
 Q = "DECIMAL(18,6)"
+BILLABLE_KWH = "CASE WHEN split_code = '2' THEN kwh_split ELSE kwh END"
+"""請求対象電力量: after the split (仕訳後) for a 部分 '2' record, else the whole (bp-xml.md §7.1)."""
+BILLABLE_MONTHLY_KWH = "CASE WHEN split_code = '2' THEN monthly_kwh_split ELSE monthly_kwh END"
 
 
 @dataclass(frozen=True)
@@ -48,103 +58,49 @@ class Dataset:
         return Dataset(self.name, self.folder, tuple((c, t) for c, t in self.columns if c not in excluded))
 
 
-_POINT_COLS = (
-    ("supply_point_id", "VARCHAR"), ("split_code", "VARCHAR"), ("availability_code", "VARCHAR"),
-    ("meter_kind_code", "VARCHAR"), ("monthly_kwh", Q), ("monthly_kwh_split", Q), ("power_factor", Q),
-    ("max_demand_kw", Q), ("next_meter_reading_date", "DATE"), ("customer_id", "VARCHAR"),
-    ("customer_name", "VARCHAR"), ("supply_address", "VARCHAR"), ("voltage_name", "VARCHAR"),
-    ("reading_date", "DATE"), ("reason_code", "VARCHAR"), ("old_meter_id", "VARCHAR"), ("new_meter_id", "VARCHAR"),
-    ("old_meter_reading", Q), ("new_meter_reading", Q), ("unmapped_elements", "VARCHAR"),
-)  # fmt: skip
-_SLOT_COLS = (
-    ("supply_point_id", "VARCHAR"), ("split_code", "VARCHAR"), ("availability_code", "VARCHAR"),
-    ("usage_date", "DATE"), ("slot", "TINYINT"), ("kwh", Q), ("kwh_split", Q),
-)  # fmt: skip
+def sql_type(t: pa.DataType) -> str:
+    """The DuckDB type of an Arrow type (decimals keep their precision and scale: exact quantities)."""
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision},{t.scale})"
+    simple = {
+        pa.string(): "VARCHAR", pa.date32(): "DATE", pa.int8(): "TINYINT", pa.int16(): "SMALLINT",
+        pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN",
+    }  # fmt: skip
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    return simple[t]
+
+
+def _typed(columns: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """BP columns typed from the XSD mapping (``t:column`` and the element's XSD type), as the parser does."""
+    return tuple((c, sql_type(arrow_type(c))) for c in columns)
+
+
+def _fields(schema: pa.Schema, leave_out: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, sql_type(f.type)) for f in schema if f.name not in leave_out)
+
+
+# What the store adds to every file's rows: the source file (lineage) and the area (the partition folder).
 _PART = (("file_id", "BIGINT"), ("area_code", "VARCHAR"))
 
+
+def _form_dataset(form_id: str) -> Dataset:
+    # the writer drops area_code from the rows (it is the partition folder); month is the month folder
+    columns = _fields(arrow_schema(form_spec(form_id)), leave_out=("area_code",))
+    return Dataset(f"ds_{form_id}", f"forms/{form_id}", (*columns, *_PART, ("month", "VARCHAR")))
+
+
+_W4_SLOTS = _typed((*W4_ROW.columns, "usage_date", "slot"))
+_W5_SLOTS = _typed(W5_ROW.columns)
 DATASETS: tuple[Dataset, ...] = (
+    # 30分電力量 rows: the W4 record's columns, then the slot and date the engine adds from the outer levels
     Dataset(
-        "ds_interval_preliminary",
-        "interval_preliminary",
-        (
-            ("supply_point_id", "VARCHAR"),
-            ("usage_date", "DATE"),
-            ("slot", "TINYINT"),
-            ("kwh", Q),
-            ("availability_code", "VARCHAR"),
-            *_PART,
-        ),
+        "ds_interval_preliminary", "interval_preliminary", (*_typed((*W4_ROW.columns, "usage_date", "slot")), *_PART)
     ),
-    Dataset("ds_interval_confirmed", "interval_confirmed", (*_SLOT_COLS, *_PART, ("target_month", "VARCHAR"))),
-    Dataset("ds_interval_cut", "interval_cut", (*_SLOT_COLS, *_PART, ("target_month", "VARCHAR"), ("kind", "VARCHAR"))),
-    Dataset("ds_points", "points", (*_POINT_COLS, *_PART, ("target_month", "VARCHAR"), ("kind", "VARCHAR"))),
-    Dataset(
-        "ds_generator_allocated_energy",
-        "forms/generator_allocated_energy",
-        (
-            ("receiving_point_id", "VARCHAR"),
-            ("usage_date", "DATE"),
-            ("slot", "TINYINT"),
-            ("kwh", Q),
-            ("split_code", "VARCHAR"),
-            ("target_month", "DATE"),
-            ("supply_point_id", "VARCHAR"),
-            ("generator_code", "VARCHAR"),
-            ("generator_name", "VARCHAR"),
-            ("direction_code", "VARCHAR"),
-            ("data_class", "VARCHAR"),
-            ("source_line", "INTEGER"),
-            ("extra", "VARCHAR"),
-            *_PART,
-            ("month", "VARCHAR"),
-        ),
-    ),
-    Dataset(
-        "ds_contract_demand_breakdown",
-        "forms/contract_demand_breakdown",
-        (
-            ("supply_point_id", "VARCHAR"),
-            ("billing_month", "DATE"),
-            ("lookback_month", "DATE"),
-            ("max_demand_kw", Q),
-            ("contract_kw", Q),
-            ("corrected_max_demand_kw", Q),
-            ("service_menu", "VARCHAR"),
-            ("determination_kind", "VARCHAR"),
-            ("previous_contract_kw", Q),
-            ("effective_from", "DATE"),
-            ("demand_value_kw", Q),
-            ("negotiated_demand_kw", Q),
-            ("monthly_kwh", Q),
-            ("power_factor", Q),
-            ("source_line", "INTEGER"),
-            ("extra", "VARCHAR"),
-            *_PART,
-            ("month", "VARCHAR"),
-        ),
-    ),
-    Dataset(
-        "ds_curtailment_discounts",
-        "forms/curtailment_discounts",
-        (
-            ("supply_point_id", "VARCHAR"),
-            ("billing_month", "DATE"),
-            ("period_start", "DATE"),
-            ("period_end", "DATE"),
-            ("discount_hours", Q),
-            ("discount_days", "SMALLINT"),
-            ("discount_rate", "DECIMAL(9,6)"),
-            ("discount_amount_yen", "DECIMAL(18,2)"),
-            ("discount_reason_code", "VARCHAR"),
-            ("service_menu", "VARCHAR"),
-            ("event_start", "TIMESTAMP"),
-            ("event_end", "TIMESTAMP"),
-            ("source_line", "INTEGER"),
-            ("extra", "VARCHAR"),
-            *_PART,
-            ("month", "VARCHAR"),
-        ),
-    ),
+    Dataset("ds_interval_confirmed", "interval_confirmed", (*_W5_SLOTS, *_PART, ("target_month", "VARCHAR"))),
+    Dataset("ds_interval_cut", "interval_cut", (*_W5_SLOTS, *_PART, ("target_month", "VARCHAR"), ("kind", "VARCHAR"))),
+    Dataset("ds_points", "points", (*_fields(POINT_SCHEMA), *_PART, ("target_month", "VARCHAR"), ("kind", "VARCHAR"))),
+    *(_form_dataset(form_id) for form_id in FORM_IDS),
     Dataset(
         "ds_supply_point_contracts",
         "forms/supply_point_contracts",
@@ -198,6 +154,8 @@ DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset("ds_wheeling_charges", "charges", (*CHARGE_COLUMNS, ("month", "VARCHAR"))),
 )
+"""The history datasets, typed from the writers' own definitions: the XSD mapping for BP data, the form
+definitions for the CSV forms, the stored columns for the charges (:data:`warehouse.charges.CHARGE_SCHEMA`)."""
 
 # --------------------------------------------------------------------------------------------- comments
 COLUMN_COMMENTS: dict[str, str] = {
@@ -352,57 +310,94 @@ COLUMN_COMMENTS: dict[str, str] = {
     "tso_contract_kw": "TSO契約電力 / contract kW stated by the TSO (form 2)",
     "tso_lookback_max_kw": "TSO実績最大 / maximum of form 2's look-back months",
     "tso_max_demand_kw": "TSO最大需要電力 / maximum demand stated by the TSO (monthly usage)",
+    # a column whose meaning depends on its view: "view.column"
+    "wheeling_charges.status": "計算状態 / computed, or not_computed (reason says why; the amounts are NULL)",
+    "monthly_usage.billable_kwh": "請求対象電力量 / monthly_kwh_split when split_code = '2', else monthly_kwh",
+    "monthly_usage_history.billable_kwh": "請求対象電力量 / monthly_kwh_split when split_code = '2', else monthly_kwh",
+    "adhoc_readings.kwh": "使用量 / kWh read at the ad-hoc reading (JP06426, assumed layout)",
+    "monthly_usage.split_code": "仕訳コード / '2' 部分 when the point has a split record (both values), else '1'",
 }
 
 
 @dataclass(frozen=True)
 class View:
-    """A public view: SQL, a comment, and comments for its columns."""
+    """A view of the catalog: its name, a comment and its SQL (columns are commented from COLUMN_COMMENTS)."""
 
     name: str
     comment: str
     sql: str
-    column_names: tuple[str, ...] = field(default=())
-
-    @property
-    def columns(self) -> dict[str, str]:
-        return {c: COLUMN_COMMENTS[c] for c in self.column_names if c in COLUMN_COMMENTS}
 
 
 _LOADED = """loaded_files AS (
-    SELECT * FROM file_ledger WHERE status = 'loaded'
+    SELECT * FROM internal.file_ledger WHERE status = 'loaded'
     QUALIFY row_number() OVER (PARTITION BY file_id ORDER BY ingested_at DESC) = 1)"""
 
-_PRELIM = f"""WITH {_LOADED}
+# ------------------------------------------------------------------ history: every record of every loaded file
+PRELIMINARY_HISTORY = f"""WITH {_LOADED}
 SELECT p.supply_point_id, p.area_code, f.voltage, p.usage_date, p.slot,
        CAST(p.usage_date AS TIMESTAMP) + to_minutes(30 * (CAST(p.slot AS INTEGER) - 1)) AS slot_start,
        p.kwh, CAST(NULL AS {Q}) AS kwh_split, CAST(NULL AS VARCHAR) AS split_code, p.availability_code,
        'preliminary' AS data_class, f.revision, f.section, f.file_name AS source_file, f.kind AS message_kind,
        p.kwh AS billable_kwh, f.receiver_code, f.ingested_at AS loaded_at, p.file_id,
-       f.kind LIKE '%\\_daily' ESCAPE '\\' AS is_daily
-FROM ds_interval_preliminary p JOIN loaded_files f USING (file_id)"""
+       CAST(NULL AS DATE) AS target_month, f.kind LIKE '%\\_daily' ESCAPE '\\' AS is_daily
+FROM internal.ds_interval_preliminary p JOIN loaded_files f USING (file_id)"""
 
-_CONFIRMED = f"""WITH {_LOADED}
+CONFIRMED_HISTORY = f"""WITH {_LOADED}
 SELECT c.supply_point_id, c.area_code, f.voltage, c.usage_date, c.slot,
        CAST(c.usage_date AS TIMESTAMP) + to_minutes(30 * (CAST(c.slot AS INTEGER) - 1)) AS slot_start,
        c.kwh, c.kwh_split, c.split_code, c.availability_code,
        'confirmed' AS data_class, f.revision, f.section, f.file_name AS source_file, f.kind AS message_kind,
-       CASE WHEN c.split_code = '2' THEN c.kwh_split ELSE c.kwh END AS billable_kwh, f.receiver_code,
-       f.ingested_at AS loaded_at, c.file_id, CAST(c.target_month || '-01' AS DATE) AS target_month
-FROM ds_interval_confirmed c JOIN loaded_files f USING (file_id)"""
+       {BILLABLE_KWH} AS billable_kwh, f.receiver_code, f.ingested_at AS loaded_at, c.file_id,
+       CAST(c.target_month || '-01' AS DATE) AS target_month, false AS is_daily
+FROM internal.ds_interval_confirmed c JOIN loaded_files f USING (file_id)"""
 
-_POINTS = f"""WITH {_LOADED}
-SELECT p.*, f.voltage, f.target_date AS meter_reading_date, f.revision, f.section, f.file_name AS source_file,
+PERSONAL_POINTS_HISTORY = f"""WITH {_LOADED}
+SELECT p.* REPLACE (CAST(p.target_month || '-01' AS DATE) AS target_month), f.file_name AS source_file,
+       f.ingested_at AS loaded_at
+FROM internal.ds_points p JOIN loaded_files f USING (file_id)"""
+"""The personal catalog's point records: customer columns only (its ``ds_points`` is ``personal/points``)."""
+
+POINTS_HISTORY = f"""WITH {_LOADED}
+SELECT p.* REPLACE (CAST(p.target_month || '-01' AS DATE) AS target_month), f.voltage,
+       f.target_date AS meter_reading_date, f.revision, f.section, f.file_name AS source_file,
        f.info_kind_code, f.sender_code, f.receiver_code, f.ingested_at AS loaded_at,
-       CAST(p.target_month || '-01' AS DATE) AS month_start
-FROM ds_points p JOIN loaded_files f USING (file_id)"""
+       {BILLABLE_MONTHLY_KWH} AS billable_kwh
+FROM internal.ds_points p JOIN loaded_files f USING (file_id)"""
+
+# ------------------------------------------------------------------------- the current state: one rule each
+# Each rule is SQL over a relation of history rows (every record, or the stored current rows plus a night's
+# new records: the same answer, since a rule only ever keeps rows of the history). ``shown`` marks the one
+# row per supply point × date × slot (× month) that the public views show: a 部分 '2' record beats a 全量 '1'.
+_NEWEST_FILE = "revision DESC, section DESC, loaded_at DESC, file_id DESC"
+
+
+def preliminary_current(history: str) -> str:
+    """30分電力量: per point, date and slot a per-day file beats a current-day file, then the newest file."""
+    return f"""SELECT *, true AS shown FROM {history}
+QUALIFY row_number() OVER (PARTITION BY supply_point_id, usage_date, slot ORDER BY is_daily DESC, {_NEWEST_FILE}) = 1"""
+
+
+def monthly_current(history: str) -> str:
+    """月間確定使用量: per (point, month, split code) the newest file's record (bp-xml.md §8 rule 5)."""
+    return f"""SELECT *,
+       row_number() OVER (PARTITION BY supply_point_id, target_month ORDER BY split_code DESC NULLS LAST) = 1 AS shown
+FROM (SELECT * FROM {history} WHERE kind = 'monthly_usage'
+      QUALIFY row_number() OVER (PARTITION BY supply_point_id, target_month, split_code ORDER BY {_NEWEST_FILE}) = 1)"""
+
+
+def confirmed_current(history: str, monthly: str) -> str:
+    """確定使用量の30分値: the day and slot rows of the file whose point record is current (``monthly``)."""
+    return f"""SELECT *, row_number() OVER (PARTITION BY supply_point_id, usage_date, slot
+                                     ORDER BY split_code DESC NULLS LAST, target_month DESC) = 1 AS shown
+FROM (SELECT * FROM {history} SEMI JOIN {monthly} USING (supply_point_id, split_code, target_month, file_id))"""
+
 
 _INTERVAL_COLS = (
     "supply_point_id", "area_code", "voltage", "usage_date", "slot", "slot_start", "kwh", "kwh_split", "split_code",
     "availability_code", "data_class", "revision", "section", "source_file", "message_kind", "billable_kwh",
     "loaded_at", "file_id",
 )  # fmt: skip
-_INTERVAL_SELECT = ", ".join(_INTERVAL_COLS[:-2])
+_INTERVAL_SELECT = ", ".join(_INTERVAL_COLS)
 
 
 def _form_view(form: str, key: str, comment: str, cols: tuple[str, ...]) -> tuple[View, View]:
@@ -410,17 +405,16 @@ def _form_view(form: str, key: str, comment: str, cols: tuple[str, ...]) -> tupl
     base = f"""WITH {_LOADED}
 SELECT {select}, d.area_code, f.file_name AS source_file, f.ingested_at AS loaded_at, d.file_id,
        d.month, d.source_line, d.extra, coalesce(f.downloaded_at, f.ingested_at) AS downloaded_at
-FROM ds_{form} d JOIN loaded_files f USING (file_id)"""
+FROM internal.ds_{form} d JOIN loaded_files f USING (file_id)"""
     current = f"""WITH h AS ({base}),
 files AS (SELECT DISTINCT area_code, month, file_id, downloaded_at, loaded_at FROM h),
 latest AS (SELECT area_code, month, file_id FROM files
            QUALIFY row_number() OVER (PARTITION BY area_code, month
                                       ORDER BY downloaded_at DESC, loaded_at DESC, file_id DESC) = 1)
 SELECT h.* FROM h SEMI JOIN latest USING (area_code, month, file_id)"""
-    names = (*cols, "area_code", "source_file", "loaded_at", "file_id")
     return (
-        View(form, f"{comment} — latest download per TSO and month ({key})", current, names),
-        View(f"{form}_history", f"{comment} — every download", base, names),
+        View(form, f"{comment} — latest download per TSO and month ({key})", current),
+        View(f"{form}_history", f"{comment} — every download", base),
     )
 
 
@@ -488,21 +482,48 @@ _FORM_VIEWS = (
 _MONTHLY_COLS = (
     "supply_point_id", "area_code", "voltage", "target_month", "meter_reading_date", "split_code",
     "availability_code", "meter_kind_code", "monthly_kwh", "monthly_kwh_split", "power_factor", "max_demand_kw",
-    "next_meter_reading_date", "voltage_name", "info_kind_code", "sender_code", "receiver_code",
+    "next_meter_reading_date", "billable_kwh", "voltage_name", "info_kind_code", "sender_code", "receiver_code",
     "unmapped_elements", "revision", "section", "source_file", "loaded_at", "file_id",
 )  # fmt: skip
 
 
 # 請求対象電力量: the after-split total when split_code = '2', else the whole total (bp-xml.md §7.1)
-_BILLABLE_MONTHLY = "CASE WHEN split_code = '2' THEN monthly_kwh_split ELSE monthly_kwh END"
 
 
 def _points_of(kind: str) -> str:
-    return f"""SELECT * REPLACE (month_start AS target_month) FROM ({_POINTS}) WHERE kind = '{kind}'"""
+    return f"SELECT * FROM internal.points_history WHERE kind = '{kind}'"
 
 
 _LATEST_POINT = "QUALIFY row_number() OVER (PARTITION BY supply_point_id, target_month, split_code{extra} " \
     "ORDER BY revision DESC, section DESC, loaded_at DESC, file_id DESC) = 1"  # fmt: skip
+
+_MONTHLY_SELECT = ", ".join(_MONTHLY_COLS)
+
+HISTORY_VIEWS: tuple[View, ...] = (
+    View("preliminary_history", "every preliminary 30-minute record of every loaded file", PRELIMINARY_HISTORY),
+    View("confirmed_history", "every confirmed 30-minute record of every loaded file", CONFIRMED_HISTORY),
+    View("points_history", "every W5 point record of every loaded file", POINTS_HISTORY),
+)
+"""Internal views (schema ``internal``): the history relations the current-state rules read."""
+
+CURRENT_VIEWS: tuple[View, ...] = (
+    View("preliminary_current", "current preliminary records", preliminary_current("internal.preliminary_history")),
+    View("monthly_current", "current monthly records", monthly_current("internal.points_history")),
+    View(
+        "confirmed_current",
+        "current confirmed records",
+        confirmed_current("internal.confirmed_history", "internal.monthly_current"),
+    ),
+    View(
+        "interval_current",
+        "current 30-minute records of both data classes",
+        "SELECT * FROM internal.preliminary_current UNION ALL BY NAME SELECT * FROM internal.confirmed_current",
+    ),
+)
+"""Internal views (schema ``internal``): the current state derived from the history (the as-of catalog).
+
+The stored catalog replaces them by the current-state Parquet files (:mod:`warehouse.current`).
+"""
 
 VIEWS: tuple[View, ...] = (
     View(
@@ -512,57 +533,31 @@ VIEWS: tuple[View, ...] = (
        error, ingested_at, download_account, bp_id, info_kind_code, file_info_kind_code, file_time, target_month,
        sender_code, receiver_code, xml_encoding, xml_namespace, header_items, warnings, raw_path, downloaded_at,
        run_id, file_id
-FROM file_ledger
+FROM internal.file_ledger
 QUALIFY row_number() OVER (PARTITION BY file_id ORDER BY ingested_at DESC) = 1""",
-        (
-            "file_name",
-            "area_code",
-            "kind",
-            "voltage",
-            "target_date",
-            "revision",
-            "section",
-            "sha256",
-            "bytes",
-            "status",
-            "rows",
-            "error",
-            "ingested_at",
-            "download_account",
-            "info_kind_code",
-            "sender_code",
-            "receiver_code",
-            "xml_encoding",
-            "xml_namespace",
-            "warnings",
-            "file_id",
-            "target_month",
-        ),
     ),
     View(
         "interval_usage_history",
-        "30分電力量・確定使用量の全履歴 / every 30-minute value of every revision ever loaded",
-        f"SELECT {', '.join(_INTERVAL_COLS)} FROM ({_PRELIM}) UNION ALL BY NAME "
-        f"SELECT {', '.join(_INTERVAL_COLS)} FROM ({_CONFIRMED})",
-        _INTERVAL_COLS,
+        "30分電力量・確定使用量の全履歴 / every 30-minute record ever loaded: every revision, both split codes",
+        f"SELECT {_INTERVAL_SELECT} FROM internal.preliminary_history UNION ALL "
+        f"SELECT {_INTERVAL_SELECT} FROM internal.confirmed_history",
+    ),
+    View(
+        "monthly_usage_history",
+        "月間確定使用量の全履歴 / every monthly usage record ever loaded: every revision, both split codes",
+        f"SELECT {_MONTHLY_SELECT} FROM internal.points_history WHERE kind = 'monthly_usage'",
     ),
     View(
         "monthly_usage",
-        "月間確定使用量 / monthly confirmed usage per supply point, month and split code (latest revision)",
-        f"SELECT {', '.join(_MONTHLY_COLS)}, {_BILLABLE_MONTHLY} AS billable_kwh "
-        f"FROM ({_points_of('monthly_usage')}) {_LATEST_POINT.format(extra='')}",
-        (*_MONTHLY_COLS, "billable_kwh"),
+        "月間確定使用量 / monthly confirmed usage, one row per supply point and month (latest revision; "
+        "the 部分 '2' record where a point has one, which holds both values)",
+        f"SELECT {_MONTHLY_SELECT} FROM internal.monthly_current WHERE shown",
     ),
     View(
         "interval_usage",
-        "30分電力量 / 30-minute values per supply point, date, slot, data class and split code (latest revision)",
-        f"""SELECT {_INTERVAL_SELECT}, loaded_at, file_id FROM ({_PRELIM})
-QUALIFY row_number() OVER (PARTITION BY supply_point_id, usage_date, slot
-                           ORDER BY is_daily DESC, revision DESC, section DESC, loaded_at DESC, file_id DESC) = 1
-UNION ALL
-SELECT {_INTERVAL_SELECT}, loaded_at, file_id FROM ({_CONFIRMED}) c
-SEMI JOIN monthly_usage m USING (supply_point_id, split_code, target_month, file_id)""",
-        _INTERVAL_COLS,
+        "30分電力量 / 30-minute values, one row per supply point, date, slot and data class (latest revision; "
+        "the 部分 '2' record where a point has one, which holds both values): sums never count a slot twice",
+        f"SELECT {_INTERVAL_SELECT} FROM internal.interval_current WHERE shown",
     ),
     View(
         "meter_exchanges",
@@ -571,20 +566,6 @@ SEMI JOIN monthly_usage m USING (supply_point_id, split_code, target_month, file
        old_meter_reading, new_meter_reading, reason_code, split_code, availability_code, target_month,
        meter_reading_date, monthly_kwh, unmapped_elements, revision, section, source_file, loaded_at, file_id
 FROM ({_points_of("meter_exchange")}) {_LATEST_POINT.format(extra=", reading_date")}""",
-        (
-            "supply_point_id",
-            "area_code",
-            "voltage",
-            "exchange_date",
-            "old_meter_id",
-            "new_meter_id",
-            "old_meter_reading",
-            "new_meter_reading",
-            "reason_code",
-            "revision",
-            "source_file",
-            "unmapped_elements",
-        ),
     ),
     View(
         "adhoc_readings",
@@ -593,37 +574,12 @@ FROM ({_points_of("meter_exchange")}) {_LATEST_POINT.format(extra=", reading_dat
        old_meter_reading, split_code, availability_code, target_month, meter_reading_date, unmapped_elements,
        revision, section, source_file, loaded_at, file_id
 FROM ({_points_of("adhoc_reading")}) {_LATEST_POINT.format(extra=", reading_date")}""",
-        (
-            "supply_point_id",
-            "area_code",
-            "voltage",
-            "reading_date",
-            "reason_code",
-            "kwh",
-            "old_meter_id",
-            "old_meter_reading",
-            "revision",
-            "source_file",
-            "unmapped_elements",
-        ),
     ),
     *_FORM_VIEWS,
     View(
         "wheeling_charges",
         "託送料金 / recomputed wheeling charge per supply point and billing period (takuso reconcile)",
-        f"SELECT {', '.join(CHARGE_COLUMN_NAMES)} FROM ds_wheeling_charges",
-        (
-            "supply_point_id",
-            "area_code",
-            "period_start",
-            "period_end",
-            "basic_charge",
-            "power_factor_adjustment",
-            "energy_charge",
-            "curtailment_discount",
-            "total_yen",
-            "tariff_id",
-        ),
+        f"SELECT {', '.join(CHARGE_COLUMN_NAMES)} FROM internal.ds_wheeling_charges",
     ),
 )
 
@@ -650,6 +606,5 @@ PERSONAL_VIEWS: tuple[View, ...] = (
         f"""SELECT supply_point_id, area_code, customer_id, customer_name, supply_address, target_month, source_file
 FROM ({_points_of("monthly_usage")})
 QUALIFY row_number() OVER (PARTITION BY supply_point_id ORDER BY target_month DESC, loaded_at DESC) = 1""",
-        ("supply_point_id", "area_code", "target_month", "source_file"),
     ),
 )

@@ -16,6 +16,7 @@ Prefect home). Running it again downloads and loads nothing new.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -34,7 +35,7 @@ SELECT kind, count(DISTINCT area_code) AS areas, count(*) FILTER (WHERE status =
 FROM ingested_files GROUP BY kind ORDER BY kind"""
 
 EXAMPLE_SQL = """\
-SELECT area_code, usage_date, count(DISTINCT supply_point_id) AS points, sum(kwh) AS kwh
+SELECT area_code, usage_date, count(DISTINCT supply_point_id) AS points, sum(billable_kwh) AS kwh
 FROM interval_usage
 WHERE data_class = 'confirmed' AND usage_date = (SELECT min(usage_date) FROM interval_usage)
 GROUP BY ALL ORDER BY area_code"""
@@ -144,7 +145,7 @@ def _print_how_to_connect(console: Console, layout: WarehouseLayout) -> None:
     console.print(escape(f"  Parquet   {layout.datasets}  (the store of record)"))
     console.print(escape(f"  raw files {layout.raw}  (every input byte for byte)"))
     console.print("open it (read-only, safe while a nightly run loads):")
-    console.print(escape(f"  duckdb {layout.duckdb_file} -readonly"))
+    console.print(escape(f"  {Path(sys.executable).parent / 'duckdb'} -readonly {layout.duckdb_file}"))
     console.print(escape(f'  .venv/bin/takuso query --warehouse {layout.root} "SELECT * FROM ingested_files LIMIT 5"'))
     console.rule("[b]the month close: recomputed charges and the TSOs' invoices")
     run_query(CHARGES_SQL, warehouse=layout.root, console=console)

@@ -25,10 +25,13 @@ def view_digests(duckdb_file: Path, *, base_views: bool = True) -> dict[str, tup
     out: dict[str, tuple[int, str]] = {}
     with duckdb.connect(str(duckdb_file), read_only=True) as con:
         views = [
-            v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()
+            v if schema == "main" else f"{schema}.{v}"
+            for (schema, v) in con.execute(
+                "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1, 2"
+            ).fetchall()
         ]
         for view in views:
-            if view in EXCLUDED_VIEWS or (not base_views and view.startswith("ds_")):
+            if view in EXCLUDED_VIEWS or (not base_views and view.startswith("internal.ds_")):
                 continue
             columns = [c for (c, *_) in con.execute(f"DESCRIBE {view}").fetchall() if not c.endswith("_at")]
             select = ", ".join(f'"{c}"' for c in columns)

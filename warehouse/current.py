@@ -1,0 +1,254 @@
+"""The current state (現在値), stored: one Parquet file per partition beside the append-only history.
+
+Layout under ``WAREHOUSE/parquet/current``::
+
+    interval/area_code=03/usage_date=2024-04-10/<run_id>.parquet   30-minute rows of both data classes, per day
+    monthly_usage/area_code=03/month=2024-04/<run_id>.parquet      月間確定使用量, per month
+
+A run rewrites only the partitions its files touch: the partition's current file and the run's new
+records go through the same rules the views would apply to the whole history (:mod:`warehouse.views`:
+``preliminary_current``, ``monthly_current``, ``confirmed_current``), so the result equals the rules over
+every record ever loaded, and a night costs what its own partitions weigh, not what the warehouse holds.
+Both data classes of a day share one file, so ``interval_usage`` is one scan of one file per day, pruned
+by the folder names before any file is opened. The new file is named after the run and counts only once
+the run's commit marker exists: a killed run leaves files no catalog lists, removed by the next run. A
+partition keeps its previous file for one more run (a reader whose catalog predates the last run still
+reads it), so the file count stays at most two per partition. Everything here can be rebuilt from the
+history (:func:`rebuild_current`), which itself can be rebuilt from ``raw/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from core.paths import WarehouseLayout
+from warehouse.views import HISTORY_VIEWS, confirmed_current, monthly_current, preliminary_current
+
+
+@dataclass(frozen=True)
+class CurrentDataset:
+    """One stored current state: the internal view it backs, its folder, its partition and row order."""
+
+    name: str  # internal.<name>
+    folder: str
+    partition: str  # the column beside area_code: usage_date (a file per day) or target_month (per month)
+    sort: str  # row order inside a file: point look-ups skip row groups by their statistics
+
+    @property
+    def folder_key(self) -> str:
+        """The partition folder's key: ``usage_date=2024-04-10``, or ``month=2024-04`` for a month."""
+        return "usage_date" if self.partition == "usage_date" else "month"
+
+    def partition_folder(self, root: Path, area: str, value: object) -> Path:
+        text = str(value) if self.partition == "usage_date" else str(value)[:7]
+        return root / self.folder / f"area_code={area}" / f"{self.folder_key}={text}"
+
+    @property
+    def reader_options(self) -> str:
+        """Readers prune whole files by area and date from the folder names, before opening any."""
+        key_type = "DATE" if self.folder_key == "usage_date" else "VARCHAR"
+        return f"hive_partitioning = true, hive_types = {{'area_code': VARCHAR, '{self.folder_key}': {key_type}}}"
+
+
+MONTHLY = CurrentDataset("monthly_current", "monthly_usage", "target_month", "supply_point_id, split_code")
+INTERVAL = CurrentDataset("interval_current", "interval", "usage_date", "data_class, supply_point_id, slot, split_code")
+CURRENT_DATASETS: tuple[CurrentDataset, ...] = (MONTHLY, INTERVAL)  # monthly first: it decides the confirmed rows
+
+_NEW_MONTHLY = "SELECT * FROM internal.points_history WHERE kind = 'monthly_usage'"
+
+
+def current_root(layout: WarehouseLayout) -> Path:
+    return layout.datasets / "current"
+
+
+def committed_runs(layout: WarehouseLayout) -> set[str]:
+    runs = layout.datasets / "runs"
+    return {m.stem for m in runs.glob("*.json")} if runs.exists() else set()
+
+
+def current_files(layout: WarehouseLayout, ds: CurrentDataset, committed: set[str] | None = None) -> list[Path]:
+    """The current file of every partition of ``ds``: the newest one of a committed run."""
+    committed = committed_runs(layout) if committed is None else committed
+    root = current_root(layout) / ds.folder
+    partitions = sorted(root.glob("*/*")) if root.exists() else []
+    return [newest for partition in partitions for newest in _newest(partition, committed)]
+
+
+def _newest(folder: Path, committed: set[str]) -> list[Path]:
+    versions = sorted(p for p in folder.glob("*.parquet") if p.stem in committed) if folder.exists() else []
+    return versions[-1:]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _files_sql(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join(_quote(str(p)) for p in paths) + "]"
+
+
+def stored_view_sql(layout: WarehouseLayout, ds: CurrentDataset, committed: set[str] | None = None) -> str | None:
+    """``internal.<name>`` over the stored files (None when there are none)."""
+    files = current_files(layout, ds, committed)
+    return f"SELECT * FROM read_parquet({_files_sql(files)}, {ds.reader_options})" if files else None
+
+
+def _stored(paths: Sequence[Path]) -> str:
+    return f"(SELECT * EXCLUDE (shown) FROM read_parquet({_files_sql(paths)}, hive_partitioning = false))"
+
+
+def update_current(layout: WarehouseLayout, run_id: str, ledger: pa.Table, published: Sequence[Path]) -> list[Path]:
+    """Write the new current file of every partition the run touched (before the run commits).
+
+    ``ledger`` is the run's ledger rows and ``published`` the run's history files. Returns the new files.
+    """
+    from warehouse.catalog import create_datasets_over
+
+    committed = committed_runs(layout)
+    root = current_root(layout)
+    written: list[Path] = []
+    with duckdb.connect() as con:
+        con.execute("SET preserve_insertion_order = false")
+        create_datasets_over(con, layout, ledger, published)
+        for view in HISTORY_VIEWS:
+            con.execute(f"CREATE VIEW internal.{view.name} AS {view.sql}")
+        # 月間確定使用量: the touched months, from their stored rows and the run's records
+        months = _partitions(con, f"SELECT DISTINCT area_code, target_month FROM ({_NEW_MONTHLY})")
+        folders = {key: MONTHLY.partition_folder(root, *key) for key in months}
+        previous = [p for f in folders.values() for p in _newest(f, committed)]
+        source = f"({_NEW_MONTHLY})" if not previous else f"({_stored(previous)} UNION ALL BY NAME {_NEW_MONTHLY})"
+        con.execute(f"CREATE TEMP TABLE monthly_new AS {monthly_current(source)}")
+        written += [_write(con, "monthly_new", MONTHLY, key, folder, run_id) for key, folder in folders.items()]
+        # the 30-minute rows of the touched days, both data classes
+        days = _partitions(
+            con,
+            "SELECT DISTINCT area_code, usage_date FROM internal.preliminary_history UNION "
+            "SELECT DISTINCT area_code, usage_date FROM internal.confirmed_history",
+        )
+        folders = {key: INTERVAL.partition_folder(root, *key) for key in days}
+        previous = [p for f in folders.values() for p in _newest(f, committed)]
+        _interval_rule(con, layout, previous, months, committed)
+        written += [_write(con, "interval_new", INTERVAL, key, folder, run_id) for key, folder in folders.items()]
+    return written
+
+
+def _partitions(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, date]]:
+    return [(a, v) for a, v in con.execute(f"{sql} ORDER BY ALL").fetchall() if a is not None and v is not None]
+
+
+def _interval_rule(
+    con: duckdb.DuckDBPyConnection,
+    layout: WarehouseLayout,
+    previous: Sequence[Path],
+    touched_months: Sequence[tuple[str, date]],
+    committed: set[str],
+) -> None:
+    """``interval_new``: the rules over the touched days' stored rows plus the run's records.
+
+    A confirmed row is current when its file's point record is (``confirmed_current``): the months this
+    run touched come from ``monthly_new``, the other months the days' rows belong to from their stored files.
+    """
+    stored = _stored(previous) if previous else None
+    prelim = "SELECT * FROM internal.preliminary_history"
+    confirmed = "SELECT * FROM internal.confirmed_history"
+    if stored:
+        prelim = f"SELECT * FROM {stored} WHERE data_class = 'preliminary' UNION ALL BY NAME {prelim}"
+        confirmed = f"SELECT * FROM {stored} WHERE data_class = 'confirmed' UNION ALL BY NAME {confirmed}"
+    con.execute(f"CREATE TEMP VIEW confirmed_input AS {confirmed}")
+    months = _partitions(con, "SELECT DISTINCT area_code, target_month FROM confirmed_input")
+    others = [(a, m) for a, m in months if (a, m) not in set(touched_months)]
+    files = [p for a, m in others for p in _newest(MONTHLY.partition_folder(current_root(layout), a, m), committed)]
+    winners = "SELECT * FROM monthly_new"
+    if files:
+        winners += f" UNION ALL BY NAME SELECT * FROM read_parquet({_files_sql(files)}, hive_partitioning = false)"
+    con.execute(f"CREATE TEMP VIEW monthly_winners AS {winners}")
+    con.execute(
+        f"CREATE TEMP TABLE interval_new AS {preliminary_current(f'({prelim})')} "
+        f"UNION ALL BY NAME {confirmed_current('confirmed_input', 'monthly_winners')}"
+    )
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    ds: CurrentDataset,
+    key: tuple[str, date],
+    folder: Path,
+    run_id: str,
+) -> Path:
+    """One partition's rows, sorted, into ``folder/<run_id>.parquet`` (temporary name, fsync, rename)."""
+    target = folder / f"{run_id}.parquet"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.part")
+    con.execute(
+        f"COPY (SELECT * FROM {table} WHERE area_code = ? AND {ds.partition} = ? ORDER BY {ds.sort}) "
+        f"TO {_quote(str(tmp))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
+        list(key),
+    )
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    return target
+
+
+def prune_current(layout: WarehouseLayout) -> int:
+    """Remove files no catalog can list any more: of runs that never committed, and versions two runs old.
+
+    Runs under the writer lock, so a file of an uncommitted run belongs to a killed run.
+    """
+    committed = committed_runs(layout)
+    root = current_root(layout)
+    shutil.rmtree(root.with_name(".current-rebuild"), ignore_errors=True)
+    removed = 0
+    for ds in CURRENT_DATASETS:
+        for partition in (root / ds.folder).glob("*/*"):
+            for tmp in partition.glob(".*.part"):
+                tmp.unlink(missing_ok=True)
+            versions = sorted(partition.glob("*.parquet"))
+            kept = [p for p in versions if p.stem in committed][-2:]
+            for p in versions:
+                if p not in kept:
+                    p.unlink(missing_ok=True)
+                    removed += 1
+    return removed
+
+
+def rebuild_current(layout: WarehouseLayout) -> None:
+    """Recompute every partition from the whole committed history (after an upgrade, or if lost).
+
+    Written beside the old state and swapped in, under the writer lock; files are named after the last
+    committed run.
+    """
+    from warehouse.catalog import create_datasets
+
+    committed = sorted(committed_runs(layout))
+    if not committed:
+        return
+    root = current_root(layout)
+    building = root.with_name(".current-rebuild")
+    shutil.rmtree(building, ignore_errors=True)
+    with duckdb.connect() as con:
+        con.execute("SET preserve_insertion_order = false")
+        create_datasets(con, layout)
+        for view in HISTORY_VIEWS:
+            con.execute(f"CREATE VIEW internal.{view.name} AS {view.sql}")
+        con.execute(f"CREATE TEMP TABLE monthly_new AS {monthly_current(f'({_NEW_MONTHLY})')}")
+        con.execute(
+            "CREATE TEMP TABLE interval_new AS "
+            f"{preliminary_current('internal.preliminary_history')} UNION ALL BY NAME "
+            f"{confirmed_current('internal.confirmed_history', 'monthly_new')}"
+        )
+        for table, ds in (("monthly_new", MONTHLY), ("interval_new", INTERVAL)):
+            for key in _partitions(con, f"SELECT DISTINCT area_code, {ds.partition} FROM {table}"):
+                _write(con, table, ds, key, ds.partition_folder(building, *key), committed[-1])
+    building.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(root, ignore_errors=True)
+    os.replace(building, root)
