@@ -33,6 +33,10 @@ def test_csv001_names_the_alias_table_to_edit(tmp_path: Path) -> None:
 
 
 def test_query_prints_bracketed_values_as_they_are(tmp_path: Path) -> None:
+    from core.paths import WarehouseLayout
+    from warehouse.catalog import build_catalog
+
+    build_catalog(WarehouseLayout(tmp_path))  # an empty warehouse: query never creates one
     result = runner.invoke(app, ["query", "SELECT '[b]bold[/b] [x]' AS \"[col]\"", "--warehouse", str(tmp_path)])
     assert "[b]bold[/b] [x]" in result.output
     assert "[col]" in result.output
