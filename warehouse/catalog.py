@@ -132,6 +132,12 @@ def _add_public(con: duckdb.DuckDBPyConnection, builder: ViewBuilder) -> list[st
         con.execute(f"CREATE OR REPLACE VIEW main.{name} AS SELECT * FROM {INTERNAL}.{name}")
         if comment and comment[0]:
             con.execute(f"COMMENT ON VIEW main.{name} IS {_quote(comment[0])}")
+        for column, text in con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?"
+            " AND comment IS NOT NULL",
+            [INTERNAL, name],
+        ).fetchall():  # the builder's own column comments go with the view
+            con.execute(f'COMMENT ON COLUMN main.{name}."{column}" IS {_quote(text)}')
     return public
 
 
@@ -257,13 +263,17 @@ def _remove_stale_builds(layout: WarehouseLayout) -> None:
 
 
 def _comment_columns(con: duckdb.DuckDBPyConnection, views: list[str]) -> None:
-    """Every column of the public views gets its comment (Japanese and English) from one dictionary."""
+    """Every column of the public views gets its comment (Japanese and English) from one dictionary.
+
+    A ``view.column`` entry wins; else a comment the view's builder gave the column stays; else the
+    column's general entry.
+    """
     for view in views:
-        for (column,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ?", [view]
+        for column, existing in con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ?", [view]
         ).fetchall():
-            comment = COLUMN_COMMENTS.get(f"{view}.{column}") or COLUMN_COMMENTS.get(column)
-            if comment:
+            comment = COLUMN_COMMENTS.get(f"{view}.{column}") or existing or COLUMN_COMMENTS.get(column)
+            if comment and comment != existing:
                 con.execute(f'COMMENT ON COLUMN main.{view}."{column}" IS {_quote(comment)}')
 
 
