@@ -195,8 +195,9 @@ def _download_one(
         with session.get(url, stream=True, timeout=tso.timeout_s) as response:
             response.raise_for_status()
             expected = item.size
-            if expected is None and response.headers.get("Content-Length", "").isdigit():
-                expected = int(response.headers["Content-Length"])
+            length = response.headers.get("Content-Length", "")
+            if expected is None and length.isascii() and length.isdigit():
+                expected = int(length)
             return land_stream(
                 response.iter_content(CHUNK),
                 folder=folder,

@@ -39,7 +39,7 @@ class Listing:
     skipped: tuple[tuple[str, str], ...] = field(default=())
 
 
-_ITEM = re.compile(r'^\s*rfile(?P<what>name|size)(?P<n>\d+)\s*:\s*"(?P<value>[^"]*)"\s*$')
+_ITEM = re.compile(r'^\s*rfile(?P<what>name|size)(?P<n>[0-9]+)\s*:\s*"(?P<value>[^"]*)"\s*$')
 
 
 def unsafe_name_reason(name: str) -> str | None:
