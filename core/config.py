@@ -92,6 +92,8 @@ class TsoConfig:
     timeout_s: float = 60.0
     retries: int = 3
     backoff_s: float = 1.0
+    file_deadline_s: float = 600.0  # one download attempt (listing or file), however slowly it trickles
+    tso_deadline_s: float = 3600.0  # the whole pull of this TSO, retries included
 
     @property
     def endpoint(self) -> str:
@@ -193,6 +195,8 @@ _TSO_KEYS = {
     "timeout_s",
     "retries",
     "backoff_s",
+    "file_deadline_s",
+    "tso_deadline_s",
 }
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -378,6 +382,8 @@ def _parse_tso(source: Path, code: str, table: Mapping[str, Any], retailer: str)
         timeout_s=r.positive("timeout_s", float, 60.0),
         retries=r.positive("retries", int, 3),
         backoff_s=r.positive("backoff_s", float, 1.0),
+        file_deadline_s=r.positive("file_deadline_s", float, TsoConfig.file_deadline_s),
+        tso_deadline_s=r.positive("tso_deadline_s", float, TsoConfig.tso_deadline_s),
     )
 
 
