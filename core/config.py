@@ -38,7 +38,7 @@ from core.paths import resolve_warehouse
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_NAME = "takuso.toml"
-ADAPTERS = ("generic", "html_list")
+ADAPTERS = ("generic", "html_list", "kansai")
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 COMPANY_AREA_PLACEHOLDER = ":company_area_code"
 
@@ -82,7 +82,7 @@ class TsoConfig:
     base_url: str
     client_cert: ClientCertConfig
     enabled: bool = True
-    adapter: str = "generic"  # 'generic' (§4) or 'html_list' (Shikoku, §5)
+    adapter: str = "generic"  # 'generic' (§4), 'html_list' (Shikoku, §5) or 'kansai' (§6)
     path_prefix: str = ""  # with ':company_area_code' already replaced
     account: str = "default"  # download_account: which retailer certificate
     ca_bundle: Path | None = None  # None: the system's trusted CAs
