@@ -109,6 +109,7 @@ _ALERT = re.compile(r"alert ([a-z][a-z ]*[a-z])", re.IGNORECASE)
 _REFUSAL_ALERTS = ("unknown ca", "bad certificate", "certificate required", "certificate unknown", "access denied")
 _REFUSAL_ALERTS += ("certificate revoked", "certificate expired", "unsupported certificate")
 _OLD_PROTOCOL = ("unsupported protocol", "protocol version", "no protocols available", "wrong version number")
+_OLD_PROTOCOL += ("alert handshake failure",)  # what a TLS 1.0 portal answers when offered 1.0 at a high security level
 
 
 def describe(exc: BaseException, identity: ClientIdentity | None = None) -> str:
@@ -122,8 +123,8 @@ def describe(exc: BaseException, identity: ClientIdentity | None = None) -> str:
         return refused_certificate(alert.group(1).lower(), identity)
     if any(words in text for words in _OLD_PROTOCOL):
         return (
-            f"the server and takuso share no TLS version ({_short(text)}); the portal probably speaks only "
-            'TLS 1.0 or 1.1. min_tls = "1.0" in this TSO\'s table lets takuso offer those versions, but it cannot '
+            f"the server and takuso agree on no TLS version or cipher ({_short(text)}); the portal probably speaks "
+            'only TLS 1.0 or 1.1. min_tls = "1.0" in this TSO\'s table lets takuso offer those versions, but it cannot '
             "make this machine's OpenSSL accept them: current OpenSSL builds refuse TLS 1.0/1.1 at their default "
             "security level whatever min_tls says. Ask the TSO for TLS 1.2"
         )
@@ -148,8 +149,8 @@ def describe(exc: BaseException, identity: ClientIdentity | None = None) -> str:
                 f"the server's TLS certificate is not trusted ({why}); the connection was refused. "
                 "If the portal's CA is legitimate, set ca_bundle for this TSO"
             )
-        if any(w in text for w in ("certificate required", "CERTIFICATE_REQUIRED", "bad certificate", "EOF occurred")):
-            return f"the server rejected our client certificate during the TLS handshake ({_short(text)})"
+        if "EOF occurred" in text or "CERTIFICATE_REQUIRED" in text:
+            return refused_certificate("none: the connection was closed during the TLS handshake", identity)
         return f"TLS error: {_short(text)}"
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         return f"HTTP {exc.response.status_code} {exc.response.reason} from {exc.response.url}"

@@ -2,7 +2,7 @@
 
 A read timeout (``timeout_s``) bounds each wait for the next bytes, not the whole answer: a portal that
 sends one byte a second never times out, and a night would wait for hours. Inside :func:`within`, every
-connection that the current thread sends a request on (the transport calls :func:`watch`) is shut down
+connection that the current thread opens or sends a request on (the transport calls :func:`watch`) is shut down
 when the deadline passes; the blocked read ends at once and the caller, seeing ``Watch.fired``, reports
 :class:`DeadlineExceeded`.
 
@@ -35,32 +35,35 @@ class DeadlineExceeded(TimeoutError):
 
 
 class Watch:
-    """The connections used under one deadline, shut down when it passes."""
+    """The sockets used under one deadline, shut down when it passes."""
 
     def __init__(self) -> None:
         self.fired = False
-        self._connections: list[Any] = []
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
     def add(self, connection: Any) -> None:
+        # The socket itself is kept: a connection hands it to its response (and forgets it) when the
+        # server announces ``Connection: close``.
+        sock = getattr(connection, "sock", None)
+        if sock is None:
+            return
         with self._lock:
-            self._connections.append(connection)
+            if all(s is not sock for s in self._sockets):
+                self._sockets.append(sock)
             fired = self.fired
         if fired:
-            _shut(connection)
+            _shut(sock)
 
     def fire(self) -> None:
         with self._lock:
             self.fired = True
-            connections = list(self._connections)
-        for connection in connections:
-            _shut(connection)
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
 
 
-def _shut(connection: Any) -> None:
-    sock = getattr(connection, "sock", None)
-    if sock is None:
-        return
+def _shut(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         # The plain socket's shutdown (not SSLSocket's, which would tear down TLS state under a reader):
         # a read blocked in another thread returns at once.

@@ -388,9 +388,17 @@ class _Server(ThreadingHTTPServer):
         # TLS handshake in the handler thread, so a slow or failing client never blocks accept().
         request.settimeout(10)
         try:
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
+            tls = self.ssl_context.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        except (ssl.SSLError, OSError) as exc:
+            log.debug("simulator: TLS setup with %s failed: %s", client_address, exc)
+            return
+        try:
+            tls.do_handshake()
         except (ssl.SSLError, OSError) as exc:
             log.debug("simulator: TLS handshake with %s failed: %s", client_address, exc)
+            _linger(tls)
+            with contextlib.suppress(OSError):
+                tls.close()
             return
         try:
             super().finish_request(tls, client_address)
@@ -400,6 +408,22 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("simulator: error while serving %s", client_address, exc_info=True)
+
+
+def _linger(sock: socket.socket, seconds: float = 1.0) -> None:
+    """Read what the client still sends before closing, as web servers do ("lingering close").
+
+    Under TLS 1.3 a client sends its first request before it reads the server's verdict on its
+    certificate; closing at once would answer that request with a reset, and the alert (``unknown ca``)
+    would be lost on the way.
+    """
+    with contextlib.suppress(OSError):
+        # The plain socket's calls: the TLS layer is broken after a failed handshake.
+        socket.socket.shutdown(sock, socket.SHUT_WR)
+        sock.settimeout(seconds)
+        stop_at = time.monotonic() + seconds
+        while time.monotonic() < stop_at and socket.socket.recv(sock, 4096):
+            pass
 
 
 def _is_loopback(host: str) -> bool:

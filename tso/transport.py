@@ -78,8 +78,12 @@ def make_ssl_context(
 class _WatchedConnection(HTTPSConnection):
     """An HTTPS connection that puts itself under the current download deadline (:mod:`tso.deadline`)."""
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def connect(self) -> None:
+        super().connect()
         watch(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        watch(self)  # a connection kept alive from an earlier request
         super().request(*args, **kwargs)
 
 
