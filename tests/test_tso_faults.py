@@ -182,7 +182,7 @@ def test_a_refused_client_certificate_is_named(version: str, root: Path, certs_d
         result = pull_tso(tso, tmp_path / "wh")
         assert strict.request_log == []
     message = result.failures[0].message
-    assert "refused takuso's client certificate (TLS alert 'unknown ca')" in message
+    assert "refused takuso's client certificate with TLS alert 'unknown ca'" in message
     assert "rogue CA (untrusted)" in message  # the issuer of the certificate that was sent
     assert "CN=localhost" in message and "valid until" in message and str(pki.untrusted_server_cert) in message
     assert "registered for your OCCTO account" in message

@@ -120,7 +120,7 @@ def describe(exc: BaseException, identity: ClientIdentity | None = None) -> str:
     text = str(exc)
     alert = _ALERT.search(text)
     if alert and alert.group(1).lower() in _REFUSAL_ALERTS:
-        return refused_certificate(alert.group(1).lower(), identity)
+        return refused_certificate(f"with TLS alert '{alert.group(1).lower()}'", identity)
     if any(words in text for words in _OLD_PROTOCOL):
         return (
             f"the server and takuso agree on no TLS version or cipher ({_short(text)}); the portal probably speaks "
@@ -150,7 +150,7 @@ def describe(exc: BaseException, identity: ClientIdentity | None = None) -> str:
                 "If the portal's CA is legitimate, set ca_bundle for this TSO"
             )
         if "EOF occurred" in text or "CERTIFICATE_REQUIRED" in text:
-            return refused_certificate("none: the connection was closed during the TLS handshake", identity)
+            return refused_certificate("by closing the connection during the TLS handshake", identity)
         return f"TLS error: {_short(text)}"
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         return f"HTTP {exc.response.status_code} {exc.response.reason} from {exc.response.url}"
@@ -163,8 +163,8 @@ def describe(exc: BaseException, identity: ClientIdentity | None = None) -> str:
     return text or type(exc).__name__
 
 
-def refused_certificate(alert: str, identity: ClientIdentity | None) -> str:
-    """The message for a server that refused takuso's client certificate with TLS alert ``alert``."""
+def refused_certificate(how: str, identity: ClientIdentity | None) -> str:
+    """The message for a server that refused takuso's client certificate (``how``: "with TLS alert '…'")."""
     if identity is None:
         sent = "the configured client certificate"
     else:
@@ -174,7 +174,7 @@ def refused_certificate(alert: str, identity: ClientIdentity | None) -> str:
             f"valid until {identity.not_after.date().isoformat()} (from {identity.source})"
         )
     return (
-        f"the server refused takuso's client certificate (TLS alert '{alert}'). Sent: {sent}. Check that this is "
+        f"the server refused takuso's client certificate {how}. Sent: {sent}. Check that this is "
         "the certificate registered for your OCCTO account at this TSO, that the portal trusts its issuer (a "
         "renewed or re-issued certificate may need registering again), that it has not expired, and that "
         "pkcs12 (or cert_pem + key_pem) in this TSO's table points to the current file"
@@ -196,8 +196,8 @@ def with_retries(
 ) -> T:
     """Run ``op``; on a transient error wait ``backoff_s * 2**attempt`` and try again, ``retries`` times.
 
-    No retry starts when its wait would reach ``ends_at`` (a ``time.monotonic()`` value): the error is
-    then raised as it is.
+    No retry starts when its wait would reach ``ends_at`` (a ``time.monotonic()`` value, the TSO's
+    deadline): a transient error then ends as a :class:`DeadlineExceeded` that is not retried.
     """
     attempt = 0
     while True:
