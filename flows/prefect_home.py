@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,6 +73,7 @@ def start_local_api(say: Callable[[str], None]) -> str:
         f"the first start creates the database and can take a minute on a busy machine (waiting up to {timeout} s) …"
     )
     server = SubprocessASGIServer()
+    started = time.monotonic()
     try:
         server.start(timeout=timeout)
     except Exception as exc:
@@ -81,6 +83,7 @@ def start_local_api(say: Callable[[str], None]) -> str:
             f"{STARTUP_TIMEOUT_ENV}=600; or start a Prefect server yourself (`prefect server start`) and set "
             "PREFECT_API_URL=http://127.0.0.1:4200/api"
         ) from exc
+    say(f"Prefect's local API server is up on {server.api_url} (started in {time.monotonic() - started:.0f} s)")
     return server.api_url
 
 

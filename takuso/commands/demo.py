@@ -103,7 +103,7 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
         console.print(
             escape(f"{n_csv} CSV forms, contract registers and invoice details dropped into the inbox {layout.inbox}")
         )
-        console.print("running the nightly flow (Prefect, local ephemeral API on 127.0.0.1) …")
+        console.print("running the nightly flow (Prefect, its local API server on 127.0.0.1) …")
         crt, key, ca = sim.client_cert_paths
         config = demo_config(
             sim.base_url, client_cert=crt, client_key=key, ca_bundle=ca, warehouse=layout.root, tariffs=EXAMPLE_RATES
