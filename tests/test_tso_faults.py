@@ -123,6 +123,7 @@ def test_an_error_page_once_is_retried(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("08", error_page_first=1)
     result = pull_tso(sim_config(sim, ["08"], tmp_path).tsos["08"], tmp_path / "wh")
     assert result.ok and len(result.new_files) == 3
+    assert all(f.path.read_bytes().startswith(b"PK\x03\x04") for f in result.new_files)
 
 
 @pytest.mark.parametrize(

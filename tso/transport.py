@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import connectionpool
 from urllib3.connection import HTTPSConnection
-from urllib3.connectionpool import HTTPSConnectionPool
 
 from tso.deadline import watch
 
@@ -87,7 +87,9 @@ class _WatchedConnection(HTTPSConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedPool(HTTPSConnectionPool):
+class HTTPSConnectionPool(connectionpool.HTTPSConnectionPool):
+    """urllib3's pool (same name, as it appears in messages) with :class:`_WatchedConnection`."""
+
     ConnectionCls = _WatchedConnection
 
 
@@ -103,7 +105,8 @@ class TlsAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._ctx
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {**self.poolmanager.pool_classes_by_scheme, "https": _WatchedPool}
+        pools = self.poolmanager.pool_classes_by_scheme
+        self.poolmanager.pool_classes_by_scheme = {**pools, "https": HTTPSConnectionPool}
 
     def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
         # Ignore per-request verify/cert: the context decides, and it always verifies.
