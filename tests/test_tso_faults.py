@@ -97,6 +97,17 @@ def test_the_tso_deadline_stops_its_whole_pull(sim: Simulator, tmp_path: Path) -
     assert stored(tmp_path, "03") == []
 
 
+@pytest.mark.timeout(60)
+def test_a_trickling_listing_is_abandoned_and_the_others_go_on(sim: Simulator, tmp_path: Path) -> None:
+    sim.set_faults("03", listing_trickle_first=99, trickle_interval_s=0.5)
+    config = sim_config(sim, ["01", "03"], tmp_path, retries=1)
+    config = replace(config, tsos={k: replace(t, file_deadline_s=0.5) for k, t in config.tsos.items()})
+    by_area = {r.area_code: r for r in pull_all(config, tmp_path / "wh")}
+    failure = by_area["03"].failures[0]
+    assert "the listing did not arrive within file_deadline_s = 0.5 s" in failure.message and failure.transient
+    assert by_area["01"].ok and len(by_area["01"].new_files) == 3
+
+
 def test_deadlines_are_configured_per_tso(tmp_path: Path) -> None:
     from core.config import TsoConfig, parse_config
 

@@ -67,6 +67,7 @@ class Faults:
     * ``trickle_first`` / ``trickle_rate``: send a file one byte every ``trickle_interval_s`` seconds
       (at most :data:`TRICKLE_MAX_S`; the server stops when the client goes away)
     * ``error_page_first`` / ``error_page_rate``: answer a file request with ``200 OK`` and an HTML error page
+    * ``listing_trickle_first``: send the generic listing one byte every ``trickle_interval_s`` this many times
     """
 
     error_rate: float = 0.0
@@ -81,6 +82,7 @@ class Faults:
     trickle_interval_s: float = 0.5
     error_page_first: int = 0
     error_page_rate: float = 0.0
+    listing_trickle_first: int = 0
 
 
 class _State:
@@ -305,6 +307,9 @@ class _Handler(BaseHTTPRequestHandler):
             size = len(data) + (1 if faults.wrong_size else 0)
             items.append(f'rfilename{n}:"{name}",rfilesize{n}:"{size}"')
         body = f"<html><body><comment>{','.join(items)}</comment></body></html>"
+        if state.fire(area, "listing_trickle"):
+            self._trickle(body.encode("ascii"), faults.trickle_interval_s, "text/html")
+            return
         self._send(200, body.encode("ascii"))
 
     def _file(self, area: str, name: str) -> None:
@@ -337,10 +342,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, data, ctype="application/zip")
 
-    def _trickle(self, data: bytes, interval_s: float) -> None:
+    def _trickle(self, data: bytes, interval_s: float, ctype: str = "application/zip") -> None:
         """Send ``data`` one byte at a time: slower than any deadline, never slow enough for a read timeout."""
         self.send_response(200)
-        self.send_header("Content-Type", "application/zip")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Connection", "close")
         self.end_headers()
