@@ -1,21 +1,33 @@
-"""Ingest benchmark: takuso against a naive lxml ``iterparse`` baseline measured in the same run.
+"""Ingest benchmark on the file shapes TSOs serve: takuso against a naive lxml parser, in the same run.
 
-    .venv/bin/python bench/ingest.py                 # 50,000 low-voltage points (about 5 M values)
-    .venv/bin/python bench/ingest.py --points 5000   # quicker
+    .venv/bin/python bench/ingest.py            # the four shapes, about 2 M thirty-minute values each
+    .venv/bin/python bench/ingest.py --quick    # the same shapes, small (a smoke run)
+    .venv/bin/python bench/ingest.py --shape per_day_low --json out.json
+    .venv/bin/python bench/ingest.py --shape per_day_low --dask   # also Dask against the local pool
 
-It generates (once, cached in ``bench/out``) a low-voltage per-day file (低圧日毎30分電力量) and a
-low-voltage monthly confirmed-usage file (低圧月間確定使用量) with about the same number of 30-minute
-values, zipped as served, then times in one run:
+Shapes (files generated once, zipped as served, cached in ``bench/out``):
 
-(a) the baseline: one process, ``lxml.etree.iterparse`` over both files, supply point / slot / value
-    into Python lists, no validation, nothing written;
-(b) ``takuso ingest`` of the same files into a fresh warehouse (validating with the XSD in the same
-    pass, writing Parquet and the DuckDB catalog), as a separate process;
-(c) ``takuso ingest`` again (every file already loaded).
+* ``per_day_low``   低圧日毎30分電力量: 4 files × 10,000 points × 48 slots, every point record with
+  JP06400, JP06119, a name in JP06120, JP06122 and JP06125 (UTF-8);
+* ``current_low``   低圧30分電力量 (current day): one slot per file, 48 files × 10,000 points;
+* ``per_day_high``  特高・高圧日毎30分電力量: 8 files × 2,500 points × 48 slots (JP06123);
+* ``monthly_low``   低圧月間確定使用量: 2 files × 350 points × 30 days × 48 slots.
 
-It prints ratios, not absolute targets: the machine is shared and noisy, so only numbers measured
-side by side mean something. Peak RSS is sampled from ``/proc`` every 0.1 s: the largest single process
-of (b) (a worker or the parent), and the whole process tree at its peak.
+For each shape, in one run:
+
+(a) the naive baseline: one process, ``lxml.etree.iterparse`` over each ZIP entry on ``end`` events of
+    the value record and its context element (slot, day), a dict of each record's children, ``clear()``
+    and deleting earlier siblings; no validation, nothing stored;
+(b) ``takuso ingest`` of all the shape's files into an empty warehouse, as a separate process (both
+    cores): wall time, CPU time of its process tree (user + sys), peak RSS of the tree (sampled);
+(c) ``takuso ingest`` again (every file already loaded);
+(d) the floor: lxml's own parse of one file's XML into a tree plus XSD validation of that tree;
+(e) where the CPU goes: the same ingest once more in this process on one thread, the CPU time of
+    each stage's functions summed.
+
+Only ratios measured side by side mean something (the machine is shared); CPU time is steadier than
+wall time. Targets on a 2-core machine: ratio >= 2.0, peak RSS <= 600 MB, <= 2 bytes of Parquet per
+value, re-ingest <= 5 % of the first run, CPU per value <= 1.5x the floor on the per-day shape.
 """
 
 from __future__ import annotations
@@ -24,14 +36,16 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
 import threading
 import time
 import zipfile
-from datetime import date
-from decimal import Decimal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from lxml import etree
@@ -41,61 +55,201 @@ sys.path.insert(0, str(ROOT))
 
 from core.kinds import KINDS_BY_NAME  # noqa: E402
 from parsers.bp_xml.filename import bp_filename  # noqa: E402
-from sample_data.bp import Point, Scenario, Style, write_energy_daily, write_monthly_usage  # noqa: E402
+from sample_data.bp import zip_writer  # noqa: E402
 
 DAY = date(2024, 4, 15)
 MONTH = date(2024, 4, 1)
+NAME = "山田 太郎"
+ADDRESS = "東京都千代田区丸の内一丁目1番1号"
 
 
-def _points(n: int, area: str = "03") -> list[Point]:
-    return [Point(f"{area}{i:020d}", "low", f"C{i:08d}", "山田 太郎", "東京都千代田区", Decimal(1)) for i in range(n)]
+@dataclass(frozen=True)
+class Shape:
+    """One file shape: how many files of how many points, and how the naive parser walks them."""
+
+    name: str
+    kind: str
+    title: str
+    files: int
+    points: int
+    write: Callable[[Path, int, int], Path]  # (folder, file number, points) -> file
+    record_tag: str  # the element holding one value (or a point's values)
+    context_tags: tuple[str, ...]  # elements read for the records' context (slot, day)
+    values_per_point: int
+
+    def scaled(self, files: int, points: int) -> Shape:
+        return Shape(**{**self.__dict__, "files": files, "points": points})
 
 
-def make_daily(out: Path, n_points: int) -> Path:
-    path = out / bp_filename(KINDS_BY_NAME["low_energy_daily"], DAY)
-    if path.exists():
-        return path
-    rng = random.Random(1)
-    pts = _points(n_points)
-    sc = Scenario("03", DAY, DAY, pts)
-    values = {p.id: [Decimal(rng.randint(0, 30)) / 10 for _ in range(48)] for p in pts}
-    return write_energy_daily(path, sc, "low", DAY, values, Style())
+# ------------------------------------------------------------------------------------------ file writers
 
 
-def make_monthly(out: Path, n_points: int) -> Path:
-    path = out / bp_filename(KINDS_BY_NAME["low_monthly_usage"], date(2024, 5, 1))
-    if path.exists():
-        return path
-    rng = random.Random(2)
-    pts = _points(n_points, "03")
-    sc = Scenario("03", MONTH, date(2024, 4, 30), pts)
-    for p in pts:
-        for d in sc.days():
-            sc.confirmed[(p.id, d)] = [Decimal(rng.randint(0, 30)) / 10 for _ in range(48)]
-    return write_monthly_usage(path, sc, "low", Style())
+def _header(kind_name: str, extra: str) -> bytes:
+    kind = KINDS_BY_NAME[kind_name]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<SBD-MSG>\n<JPMGRP>\n<JPMGH><JPC03>0</JPC03><JPC06>10063</JPC06>'
+        f"<JPC14>{kind.info_kind_code}</JPC14></JPMGH>\n<JPTRM>\n<JP00002>{kind.info_kind_code}</JP00002>"
+        f"<JP06110>10063</JP06110><JP06112>99993</JP06112>{extra}\n<JPM00010>\n"
+    ).encode()
 
 
-def naive_baseline(paths: list[Path]) -> int:
-    """What a first script would do: iterparse every element, keep point, slot and value in lists."""
-    points: list[str] = []
-    slots: list[str] = []
-    values: list[str] = []
+_FOOTER = b"</JPM00010>\n</JPTRM>\n</JPMGRP>\n</SBD-MSG>\n"
+
+
+def _zip(path: Path, body: Callable[[Callable[[bytes], None]], None]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    zf, raw = zip_writer(tmp, path.with_suffix(".xml").name)
+    with zf, raw:
+        body(raw.write)
+    tmp.rename(path)
+    return path
+
+
+def _point(i: int, rng: random.Random, value_tag: str) -> str:
+    return (
+        f"<JPMR00011><JP06400>03{i:020d}</JP06400><JP06119>C{i:08d}</JP06119><JP06120>{NAME}</JP06120>"
+        f"<JP06122>0</JP06122><{value_tag}>{rng.randint(0, 30) / 10}</{value_tag}></JPMR00011>\n"
+    )
+
+
+def write_per_day(voltage: str) -> Callable[[Path, int, int], Path]:
+    kind = f"{voltage}_energy_daily"
+    tag = "JP06125" if voltage == "low" else "JP06123"
+
+    def write(folder: Path, n: int, points: int) -> Path:
+        day = DAY + timedelta(days=n)
+        rng = random.Random(n)
+
+        def body(w: Callable[[bytes], None]) -> None:
+            w(_header(kind, f"<JP06116>{day:%Y%m%d}</JP06116>"))
+            for slot in range(1, 49):
+                rows = "".join(_point(i, rng, tag) for i in range(points))
+                w(f"<JPMR00010><JP06219>{slot}</JP06219><JPM00011>\n{rows}</JPM00011></JPMR00010>\n".encode())
+            w(_FOOTER)
+
+        return _zip(folder / bp_filename(KINDS_BY_NAME[kind], day), body)
+
+    return write
+
+
+def write_current(folder: Path, n: int, points: int) -> Path:
+    slot = n % 48 + 1
+    day = DAY + timedelta(days=n // 48)
+    hhmm = f"{(slot - 1) // 2:02d}{(slot - 1) % 2 * 30:02d}"
+    rng = random.Random(n)
+
+    def body(w: Callable[[bytes], None]) -> None:
+        w(_header("low_energy_current", f"<JP06116>{day:%Y%m%d}</JP06116><JP06219>{slot}</JP06219>"))
+        rows = "".join(_point(i, rng, "JP06125") for i in range(points))
+        w(rows.replace("JPMR00011", "JPMR00010").encode())
+        w(_FOOTER)
+
+    return _zip(folder / bp_filename(KINDS_BY_NAME["low_energy_current"], day, hhmm=hhmm), body)
+
+
+def write_monthly(folder: Path, n: int, points: int) -> Path:
+    rng = random.Random(n)
+    days = [MONTH + timedelta(days=d) for d in range(30)]
+    first = n * points  # files of different points
+
+    def body(w: Callable[[bytes], None]) -> None:
+        w(_header("low_monthly_usage", f"<JP06401>{MONTH:%Y%m}</JP06401>"))
+        for i in range(first, first + points):
+            tenths = [[rng.randint(0, 30) for _ in range(48)] for _ in days]
+            total = sum(map(sum, tenths))
+            out = [
+                f"<JPMR00010><JP06400>03{i:020d}</JP06400><JP06119>C{i:08d}</JP06119><JP06120>{NAME}</JP06120>"
+                f"<JP06402>{ADDRESS}</JP06402><JP06403>低圧</JP06403><JP06404>1</JP06404><JP06405>0</JP06405>"
+                f"<JP06407>1</JP06407><JP06426>{total // 10}.{total % 10}</JP06426><JP06446>20240601</JP06446>"
+                "<JPM00013>\n"
+            ]
+            for d, vals in zip(days, tenths, strict=True):
+                slots = "".join(
+                    f"<JPMR00014><JP06219>{s}</JP06219><JP06424>{v / 10}</JP06424></JPMR00014>"
+                    for s, v in enumerate(vals, start=1)
+                )
+                out.append(f"<JPMR00013><JP06423>{d:%Y%m%d}</JP06423><JPM00014>{slots}</JPM00014></JPMR00013>\n")
+            out.append("</JPM00013></JPMR00010>\n")
+            w("".join(out).encode())
+        w(_FOOTER)
+
+    name = bp_filename(KINDS_BY_NAME["low_monthly_usage"], date(2024, 5, 1), section=n)
+    return _zip(folder / name, body)
+
+
+SHAPES = {
+    s.name: s
+    for s in (
+        Shape("per_day_low", "low_energy_daily", "low-voltage per-day (日毎)", 4, 10_000,
+              write_per_day("low"), "JPMR00011", ("JP06219",), 48),
+        Shape("current_low", "low_energy_current", "low-voltage current-day (one slot per file)", 48, 10_000,
+              write_current, "JPMR00010", ("JP06219",), 1),
+        Shape("per_day_high", "high_energy_daily", "high-voltage per-day (日毎)", 8, 2_500,
+              write_per_day("high"), "JPMR00011", ("JP06219",), 48),
+        Shape("monthly_low", "low_monthly_usage", "low-voltage monthly confirmed usage (月間確定使用量)", 2, 350,
+              write_monthly, "JPMR00014", ("JP06423", "JP06400"), 30 * 48),
+    )
+}  # fmt: skip
+QUICK = {"per_day_low": (2, 500), "current_low": (6, 500), "per_day_high": (2, 200), "monthly_low": (1, 20)}
+TINY = {"per_day_low": (2, 20), "current_low": (3, 20), "per_day_high": (1, 10), "monthly_low": (1, 3)}
+
+
+def make_files(shape: Shape, out: Path) -> list[Path]:
+    folder = out / f"{shape.name}-{shape.files}x{shape.points}-v2"  # v2: low-voltage values 0.0-3.0 kWh
+    done = folder / ".complete"
+    if done.exists():
+        return sorted(folder.glob("*.zip"))
+    shutil.rmtree(folder, ignore_errors=True)
+    files = [shape.write(folder, n, shape.points) for n in range(shape.files)]
+    done.touch()
+    return sorted(files)
+
+
+def xml_of(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(zf.infolist()[0])
+
+
+# ------------------------------------------------------------------------------------------- measuring
+
+
+def naive_baseline(shape: Shape, paths: list[Path]) -> int:
+    """What a first script would do: iterparse, a dict per record, free what is done. Returns values seen."""
+    values = 0
+    tags = (shape.record_tag, *shape.context_tags)
     for path in paths:
         with zipfile.ZipFile(path) as zf, zf.open(zf.infolist()[0]) as fh:
-            point = slot = None
-            for _, el in etree.iterparse(fh, events=("end",)):
-                tag = el.tag
-                if tag == "JP06400":
-                    point = el.text
-                elif tag == "JP06219":
-                    slot = el.text
-                elif tag in ("JP06125", "JP06424"):
-                    points.append(point or "")
-                    slots.append(slot or "")
-                    values.append(el.text or "")
-                elif tag.startswith("JPMR"):
-                    el.clear()
-    return len(values)
+            context: dict[str, str | None] = {}
+            for _, el in etree.iterparse(fh, events=("end",), tag=tags):
+                if el.tag != shape.record_tag:
+                    context[el.tag] = el.text
+                    continue
+                record = {child.tag: child.text for child in el}
+                record.update(context)
+                values += 1
+                el.clear()
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
+    return values
+
+
+def floor_of(shape: Shape, path: Path) -> tuple[float, int]:
+    """CPU seconds of lxml's parse into a tree plus XSD validation of one file, and the values in it."""
+    from parsers.bp_xml.schema import compiled_schema
+
+    schema = compiled_schema(KINDS_BY_NAME[shape.kind])
+    data = xml_of(path)
+    parser = etree.XMLParser(huge_tree=True, collect_ids=False)
+    etree.fromstring(data[: 1 << 20] + b"", etree.XMLParser(recover=True))  # warm the allocator a little
+    t = time.process_time()
+    tree = etree.fromstring(data, parser)
+    ok = schema.validate(tree)
+    cpu = time.process_time() - t
+    if not ok:
+        raise SystemExit(f"{path.name} does not validate: {schema.error_log}")
+    del tree
+    return cpu, shape.points * shape.values_per_point
 
 
 class TreeRss:
@@ -103,7 +257,6 @@ class TreeRss:
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
-        self.peak_single = 0  # the largest single process, bytes
         self.peak_total = 0  # the whole tree at one moment, bytes
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -137,7 +290,6 @@ class TreeRss:
         while not self._stop.is_set():
             rss = self._tree()
             if rss:
-                self.peak_single = max(self.peak_single, max(rss.values()))
                 self.peak_total = max(self.peak_total, sum(rss.values()))
             time.sleep(0.1)
 
@@ -146,18 +298,97 @@ class TreeRss:
         self._thread.join()
 
 
-def run_ingest(paths: list[Path], warehouse: Path) -> tuple[float, dict]:
+def run_ingest(paths: list[Path], warehouse: Path) -> dict:
+    """``takuso ingest`` as a child process: wall, CPU of its tree, peak RSS of its tree."""
     cmd = [str(ROOT / ".venv/bin/takuso"), "ingest", "--warehouse", str(warehouse), "--area", "03", *map(str, paths)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = TreeRss(proc.pid)
     out, err = proc.communicate()
-    elapsed = time.perf_counter() - t0
+    wall = time.perf_counter() - t0
     sampler.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         print(out[-3000:], err[-3000:])
         raise SystemExit(f"takuso ingest failed with {proc.returncode}")
-    return elapsed, {"peak_rss_mb": sampler.peak_single / 2**20, "peak_tree_rss_mb": sampler.peak_total / 2**20}
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "peak_rss_mb": sampler.peak_total / 2**20}
+
+
+# CPU stages: (stage, [(module or class, function name)]). None of these functions calls another.
+STAGES: list[tuple[str, list[tuple[str, str]]]] = [
+    ("parse + XSD", [("parsers.bp_xml.engine", "_valid_tree"), ("parsers.bp_xml.engine", "_run"),
+                     ("parsers.bp_xml.engine", "compiled_schema")]),
+    ("extraction", [("parsers.bp_xml.extract", "rows_text"), ("parsers.bp_xml.engine", "point_rows")]),
+    ("conversion", [("parsers.bp_xml.extract", "typed_rows"), ("parsers.bp_xml.extract", "fill_down"),
+                    ("parsers.bp_xml.engine", "w4_rows"),
+                    ("parsers.bp_xml.engine:_Parse", "_observe")]),
+    ("duplicate check", [("warehouse.ingest", "find_duplicates")]),
+    ("Parquet", [("warehouse.store:StagedParquet", "add"), ("warehouse.store:StagedParquet", "close")]),
+    ("catalog", [("warehouse.ingest", "build_catalog")]),
+    ("reading (hash, unzip, cut)", [("warehouse.ingest", "sha256_of"), ("parsers.bp_xml.pieces:Pieces", "__iter__")]),
+]  # fmt: skip
+
+
+def _timed(fn: Callable, stage: str, counted: dict[str, float]) -> Callable:
+    import functools
+    import inspect
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):  # type: ignore[no-untyped-def]
+            it = fn(*args, **kwargs)
+            while True:
+                t = time.process_time()
+                try:
+                    item = next(it)
+                except StopIteration:
+                    counted[stage] += time.process_time() - t
+                    return
+                counted[stage] += time.process_time() - t
+                yield item
+
+        return gen
+
+    @functools.wraps(fn)
+    def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        t = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            counted[stage] += time.process_time() - t
+
+    return timed
+
+
+def stage_breakdown(paths: list[Path], warehouse: Path) -> tuple[dict[str, float], float]:
+    """CPU seconds per stage of an ingest in this process on one thread (stage functions timed)."""
+    import importlib
+
+    from core.paths import WarehouseLayout
+    from warehouse.ingest import ingest, sources_for
+
+    shutil.rmtree(warehouse, ignore_errors=True)
+    counted: dict[str, float] = {stage: 0.0 for stage, _ in STAGES}
+    saved = []
+    for stage, functions in STAGES:
+        for where, name in functions:
+            module, _, cls = where.partition(":")
+            owner = importlib.import_module(module)
+            owner = getattr(owner, cls) if cls else owner
+            saved.append((owner, name, getattr(owner, name)))
+            setattr(owner, name, _timed(getattr(owner, name), stage, counted))
+    try:
+        t = time.process_time()
+        ingest(sources_for(paths, "03", "default"), WarehouseLayout(warehouse), workers=1, threads=1)
+        total = time.process_time() - t
+    finally:
+        for owner, name, fn in saved:
+            setattr(owner, name, fn)
+    counted["other (Python glue, commit, ledger)"] = max(total - sum(counted.values()), 0.0)
+    return counted, total
 
 
 def parquet_bytes(warehouse: Path) -> int:
@@ -171,51 +402,120 @@ def count_values(warehouse: Path) -> int:
         return con.execute("SELECT count(*) FROM interval_usage_history").fetchone()[0]
 
 
-def main() -> int:
+def bench_shape(shape: Shape, out: Path, profile: bool) -> dict:
+    t = time.perf_counter()
+    files = make_files(shape, out)
+    xml_bytes = sum(zipfile.ZipFile(f).infolist()[0].file_size for f in files)
+    print(f"\n== {shape.title}: {len(files)} files x {shape.points:,} points "
+          f"({xml_bytes / 1e6:.0f} MB of XML, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB zipped; "
+          f"ready in {time.perf_counter() - t:.1f} s)")  # fmt: skip
+
+    c, t = time.process_time(), time.perf_counter()
+    naive_values = naive_baseline(shape, files)
+    naive_wall, naive_cpu = time.perf_counter() - t, time.process_time() - c
+
+    warehouse = out / f"warehouse-{shape.name}"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    first = run_ingest(files, warehouse)
+    values = count_values(warehouse)
+    again = run_ingest(files, warehouse)
+    floor_cpu, floor_values = floor_of(shape, files[0])
+    expected = shape.files * shape.points * shape.values_per_point
+    if values != expected:
+        raise SystemExit(f"{shape.name}: {values} values loaded, {expected} expected")
+
+    ratio = (values / first["wall"]) / (naive_values / naive_wall)
+    cpu_per_value = first["cpu"] / values * 1e6
+    floor_per_value = floor_cpu / floor_values * 1e6
+    figures = {
+        "values": values,
+        "xml_mb": round(xml_bytes / 1e6, 1),
+        "naive_s": round(naive_wall, 2),
+        "naive_cpu_s": round(naive_cpu, 2),
+        "takuso_s": round(first["wall"], 2),
+        "takuso_cpu_s": round(first["cpu"], 2),
+        "throughput_ratio": round(ratio, 2),
+        "cpu_ratio_naive_over_takuso": round(naive_cpu / first["cpu"], 2),
+        "cpu_us_per_value": round(cpu_per_value, 2),
+        "floor_us_per_value": round(floor_per_value, 2),
+        "cpu_over_floor": round(cpu_per_value / floor_per_value, 2),
+        "peak_rss_tree_mb": round(first["peak_rss_mb"], 1),
+        "parquet_bytes_per_value": round(parquet_bytes(warehouse) / values, 3),
+        "reingest_over_first": round(again["wall"] / first["wall"], 3),
+    }
+    print(f"  (a) naive iterparse  {naive_values:>11,} records {naive_wall:7.2f} s  (CPU {naive_cpu:.2f} s)")
+    print(f"  (b) takuso ingest    {values:>11,} values  {first['wall']:7.2f} s  (CPU {first['cpu']:.2f} s)"
+          f"  ratio {ratio:.2f}x")  # fmt: skip
+    print(f"  (c) re-ingest        {again['wall']:.2f} s = {figures['reingest_over_first'] * 100:.1f} % of (b)")
+    print(f"  (d) floor (lxml parse + XSD of one file) {floor_per_value:.2f} us/value; takuso "
+          f"{cpu_per_value:.2f} us/value = {figures['cpu_over_floor']:.2f}x the floor")  # fmt: skip
+    print(f"      peak RSS of the process tree {first['peak_rss_mb']:.0f} MB; "
+          f"Parquet {figures['parquet_bytes_per_value']} bytes/value")  # fmt: skip
+    if profile:
+        stages, total = stage_breakdown(files, out / f"warehouse-{shape.name}-profiled")
+        print(f"  (e) CPU by stage (one thread, {total:.2f} s):")
+        for stage, seconds in stages.items():
+            print(f"      {stage:36} {seconds / values * 1e6:6.2f} us/value  {seconds / total * 100:5.1f} %")
+        figures["stages_us_per_value"] = {k: round(v / values * 1e6, 3) for k, v in stages.items()}
+    return figures
+
+
+def bench_dask(shape: Shape, out: Path) -> dict:
+    """The same ingest (in this process) with files prepared locally, then on a loopback Dask cluster of
+    two single-threaded worker processes (``dask scheduler`` + ``dask worker --nworkers 2``)."""
+    from core.paths import WarehouseLayout
+    from flows.scale import dask_mapper, loopback_cluster
+    from warehouse.ingest import ingest, sources_for
+
+    files = make_files(shape, out)
+    timings = {}
+    with loopback_cluster(workers=2) as address, dask_mapper(address) as mapper:
+        for name, how in (("local", None), ("dask", mapper), ("local again", None), ("dask again", mapper)):
+            warehouse = out / f"warehouse-{shape.name}-{name.split()[0]}"
+            shutil.rmtree(warehouse, ignore_errors=True)
+            t = time.perf_counter()
+            report = ingest(sources_for(files, "03", "default"), WarehouseLayout(warehouse), mapper=how)
+            timings[name] = time.perf_counter() - t
+            assert report.count("loaded") == len(files), report.files
+            print(f"  {name:12} {timings[name]:6.2f} s")
+    ratio = (timings["dask"] + timings["dask again"]) / (timings["local"] + timings["local again"])
+    print(f"  Dask over local: {ratio:.2f}x (target <= 1.2)")
+    return {"dask_over_local": round(ratio, 2), **{k: round(v, 2) for k, v in timings.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--points", type=int, default=50_000, help="supply points in the per-day file")
+    ap.add_argument("--quick", action="store_true", help="small files (a smoke run, figures not meaningful)")
+    ap.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # for the test: correctness only
+    ap.add_argument("--shape", action="append", choices=sorted(SHAPES), help="only this shape (repeatable)")
+    ap.add_argument("--no-profile", action="store_true", help="skip the CPU breakdown by stage")
+    ap.add_argument("--dask", action="store_true", help="also compare a loopback Dask cluster with the local pool")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    args = ap.parse_args()
-    out = args.out / f"p{args.points}"
-    out.mkdir(parents=True, exist_ok=True)
-    t = time.perf_counter()
-    daily = make_daily(out, args.points)
-    monthly = make_monthly(out, max(1, args.points // 30))  # 30 days x 48 slots per point: about as many values
-    files = [daily, monthly]
-    xml_bytes = sum(zipfile.ZipFile(f).infolist()[0].file_size for f in files)
-    print(f"files ready in {time.perf_counter() - t:.1f} s: {', '.join(f.name for f in files)}")
-    print(f"uncompressed XML: {xml_bytes / 1e6:.0f} MB; zipped {sum(f.stat().st_size for f in files) / 1e6:.1f} MB")
-
-    t = time.perf_counter()
-    records = naive_baseline(files)
-    base_s = time.perf_counter() - t
-    print(f"(a) naive iterparse: {records:,} values in {base_s:.1f} s = {records / base_s / 1e6:.3f} M values/s")
-
-    warehouse = out / "warehouse"
-    shutil.rmtree(warehouse, ignore_errors=True)
-    first_s, stats = run_ingest(files, warehouse)
-    loaded = count_values(warehouse)
-    print(f"(b) takuso ingest:   {loaded:,} values in {first_s:.1f} s = {loaded / first_s / 1e6:.3f} M values/s")
-    again_s, _ = run_ingest(files, warehouse)
-    print(f"(c) re-ingest:       {again_s:.2f} s")
-
-    figures = {
-        "values": loaded,
-        "xml_mb": round(xml_bytes / 1e6, 1),
-        "throughput_ratio_b_over_a": round((loaded / first_s) / (records / base_s), 2),
-        "peak_rss_mb": round(stats["peak_rss_mb"], 1),
-        "peak_rss_all_processes_mb": round(stats["peak_tree_rss_mb"], 1),
-        "parquet_bytes_per_value": round(parquet_bytes(warehouse) / loaded, 3),
-        "reingest_over_first": round(again_s / first_s, 3),
-        "cores": os.cpu_count(),
-    }
-    print("\nfigures (targets on a 2-core machine: ratio >= 2.0, RSS <= 400 MB and flat, <= 2 bytes/value, "
-          "re-ingest <= 5 %):")  # fmt: skip
-    for k, v in figures.items():
-        print(f"  {k:28} {v}")
+    args = ap.parse_args(argv)
+    sizes = TINY if args.tiny else QUICK if args.quick else {}
+    results = {}
+    print(f"{os.cpu_count()} cores; targets: ratio >= 2.0, RSS <= 600 MB, <= 2 bytes/value, re-ingest <= 5 %")
+    for name in args.shape or list(SHAPES):
+        shape = SHAPES[name]
+        if name in sizes:
+            shape = shape.scaled(*sizes[name])
+        results[name] = bench_shape(shape, args.out, profile=not args.no_profile)
+    print(
+        "\n| shape | values | ratio | CPU us/value | floor us/value | CPU/floor | peak RSS MB | B/value | re-ingest |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, f in results.items():
+        print(f"| {name} | {f['values']:,} | {f['throughput_ratio']} | {f['cpu_us_per_value']} | "
+              f"{f['floor_us_per_value']} | {f['cpu_over_floor']} | {f['peak_rss_tree_mb']:.0f} | "
+              f"{f['parquet_bytes_per_value']} | {f['reingest_over_first'] * 100:.1f} % |")  # fmt: skip
+    if args.dask:
+        name = (args.shape or ["per_day_low"])[0]
+        shape = SHAPES[name].scaled(*sizes[name]) if name in sizes else SHAPES[name]
+        print(f"\n== Dask on one machine, {shape.title}:")
+        results["dask"] = bench_dask(shape, args.out)
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -4,7 +4,7 @@
 * :mod:`flows.plan` – the configuration, folders and options of one run
 * :mod:`flows.nightly` – the ``takuso-nightly`` flow and its thin tasks
 * :mod:`flows.limits` – ``tso-NN`` tag concurrency limits
-* :mod:`flows.scale` – the ``local`` and ``dask`` task runners for the per-file ingest work
+* :mod:`flows.scale` – where the per-file ingest work runs: this machine's threads or a Dask cluster
 * :mod:`flows.report` – the summary table and the Markdown artifact
 * :mod:`flows.prefect_home` – a private Prefect home and local API for demos and tests
 

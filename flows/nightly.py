@@ -2,14 +2,13 @@
 
 Thin wrappers only: every step is a plain function in :mod:`flows.steps`. Pull tasks carry the tag
 ``tso-NN`` (a tag concurrency limit keeps one pull per TSO at a time) and are retried for transient
-errors only; one TSO failing never stops the others. Ingest runs as a subflow whose task runner is
-``local`` (ingest's own process pool) or ``dask`` (the per-file preparation mapped on a Dask cluster);
+errors only; one TSO failing never stops the others. Ingest runs as a subflow that prepares files
+``local``ly (ingest's own threads) or on a ``dask`` cluster (plain Dask tasks, one per file);
 the commit stays in this process, under the warehouse writer lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,8 @@ from flows import steps
 from flows.limits import ensure_tag_limits, tso_tag
 from flows.plan import RunPlan, plan_run
 from flows.report import print_summary, summary_markdown
-from flows.scale import dask_task_runner
-from parsers.bp_xml.source import Part
+from flows.scale import dask_mapper
 from tso.client import Failure, TsoResult
-from warehouse.ingest import prepare_file
 
 PULL_RETRIES = 2
 ARTIFACT_KEY = "takuso-nightly-summary"
@@ -70,35 +67,14 @@ def pull_task(tso: TsoConfig, warehouse: Path, loopback_only: bool) -> TsoResult
     return result
 
 
-@task(name="prepare-file", cache_policy=NO_CACHE)
-def prepare_task(
-    path: str,
-    area_code: str | None,
-    account: str,
-    staging_root: str,
-    sha: str | None,
-    size: int,
-    part: Part | None,
-    csv_aliases: str | None = None,
-    claims: tuple | None = None,
-):
-    """Validate and parse one file (or one part of a big one) into staged Parquet, on the task runner."""
-    return prepare_file(path, area_code, account, staging_root, sha, size, part, csv_aliases, claims)
-
-
-def _task_runner_mapper(fn: Callable, jobs: list[tuple]) -> Iterable:
-    """Map :func:`prepare_task` over ``jobs`` on the current flow's task runner; results in order."""
-    if not jobs:
-        return iter(())
-    futures = prepare_task.map(*(list(column) for column in zip(*jobs, strict=True)))
-    return (future.result() for future in futures)
-
-
 @flow(name="takuso-ingest", validate_parameters=False)
-def ingest_flow(layout: WarehouseLayout, config: Config, inbox: Path, use_task_runner: bool) -> steps.IngestOutcome:
-    """Ingest tonight's landed files and the inbox as one run (the single writer)."""
-    mapper = _task_runner_mapper if use_task_runner else None
-    return steps.ingest_night(layout, config, inbox, mapper=mapper)
+def ingest_flow(layout: WarehouseLayout, config: Config, inbox: Path, plan: RunPlan) -> steps.IngestOutcome:
+    """Ingest tonight's landed files and the inbox as one run (the single writer); with the ``dask`` task
+    runner, files are prepared on the Dask cluster as plain Dask tasks (no Prefect on the workers)."""
+    if plan.task_runner != "dask":
+        return steps.ingest_night(layout, config, inbox)
+    with dask_mapper(plan.dask_address, n_workers=plan.dask_workers, processes=plan.dask_processes) as mapper:
+        return steps.ingest_night(layout, config, inbox, mapper=mapper)
 
 
 @task(name="reconcile", cache_policy=NO_CACHE)
@@ -129,13 +105,6 @@ def _pull_all(plan: RunPlan, retry_delay_s: float) -> list[TsoResult]:
         for t in tsos
     ]
     return [_pull_result(f, t) for f, t in zip(futures, tsos, strict=True)]
-
-
-def _ingest_subflow(plan: RunPlan) -> Any:
-    if plan.task_runner == "dask":
-        runner = dask_task_runner(plan.dask_address, n_workers=plan.dask_workers, processes=plan.dask_processes)
-        return ingest_flow.with_options(task_runner=runner), True
-    return ingest_flow, False
 
 
 @flow(name="takuso-nightly", validate_parameters=False)
@@ -172,8 +141,7 @@ def nightly(
         result = steps.NightlyResult(date.today(), Path(warehouse or "."), error=str(exc))
         return _finish(result, show_summary)
     pulls = _pull_all(plan, retry_delay_s)
-    subflow, use_task_runner = _ingest_subflow(plan)
-    outcome = subflow(plan.layout, plan.config, plan.inbox, use_task_runner)
+    outcome = ingest_flow(plan.layout, plan.config, plan.inbox, plan)
     result = steps.summarize(plan.run_date, plan.layout, pulls, outcome)
     rec = plan.config.reconcile
     result.reconcile = reconcile_task(plan.layout, outcome.months, rec.tolerance_kwh, rec.tariffs)

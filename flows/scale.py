@@ -1,8 +1,9 @@
-"""Scale-out: where the per-file ingest preparation runs ("local" processes or a Dask cluster).
+"""Scale-out: where the per-file ingest preparation runs ("local" threads or a Dask cluster).
 
-``warehouse.ingest.ingest`` prepares files (hash, validate, parse into staged Parquet) in a process pool,
-then commits them as the single writer. Preparing is pure per-file work, so it can run anywhere that
-sees the same files; committing (publish, ledger, catalog) always stays in the flow's process.
+``warehouse.ingest.ingest`` prepares files (hash, validate, parse into staged Parquet) on this machine's
+cores, then commits them as the single writer. Preparing is pure per-file work, so it can run anywhere
+that sees the same files and staging folder; committing (publish, ledger, catalog) always stays in the
+flow's process.
 
 :func:`ingest_with` hands ``ingest`` a *mapper* for the preparation (its ``mapper`` argument).
 """
@@ -10,7 +11,8 @@ sees the same files; committing (publish, ledger, catalog) always stays in the f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,25 +61,99 @@ def task_runner_name(option: str | None, configured: str | None = None) -> str:
     return name
 
 
-def dask_task_runner(address: str | None = None, *, n_workers: int | None = None, processes: bool = True) -> Any:
-    """A Prefect ``DaskTaskRunner``: the cluster at ``address`` (or ``$TAKUSO_DASK_ADDRESS``), else a
-    ``LocalCluster`` of ``n_workers`` single-threaded workers (default: one per core).
+@contextmanager
+def dask_mapper(
+    address: str | None = None, *, n_workers: int | None = None, processes: bool = True
+) -> Iterator[Mapper]:
+    """A mapper that runs ``prepare_file`` on the Dask cluster at ``address`` (or ``$TAKUSO_DASK_ADDRESS``),
+    else on a ``LocalCluster`` of ``n_workers`` single-threaded workers (default: one per core).
 
-    Parsing holds the GIL, so local workers are processes unless ``processes=False`` (tests).
+    The functions go to the workers as plain Dask tasks, not as Prefect task runs: a worker then needs
+    neither a Prefect API nor a Prefect home, and a file costs one round trip to the scheduler. A worker
+    parses a file's pieces on its share of its machine's cores. Results come back in job order.
     """
     try:
-        from prefect_dask import DaskTaskRunner
+        from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ValueError("the Dask task runner needs the 'dask' extra: pip install 'takuso[dask]'") from exc
     address = address or os.environ.get(DASK_ADDRESS_ENV) or None
     if address:
-        return DaskTaskRunner(address=address)
-    return DaskTaskRunner(
-        cluster_class="distributed.LocalCluster",
-        cluster_kwargs={
-            "n_workers": n_workers or os.cpu_count() or 1,
-            "threads_per_worker": 1,
-            "processes": processes,
-            "dashboard_address": None,
-        },
-    )
+        cluster, client = None, Client(address, set_as_default=False)
+    else:
+        cluster = LocalCluster(
+            n_workers=n_workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+        )
+        client = Client(cluster, set_as_default=False)
+
+    threads = _threads_per_worker(client)
+
+    def mapper(fn: Callable, jobs: list[tuple]) -> Iterator:
+        if not jobs:
+            return iter(())
+        # pure=False: the same file twice in a run is two tasks (each outcome is recorded)
+        futures = client.map(fn, *(list(column) for column in zip(*jobs, strict=True)), threads=threads, pure=False)
+        return (future.result() for future in futures)
+
+    try:
+        yield mapper
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _threads_per_worker(client: Any) -> int:
+    """Threads for a file's pieces on a worker: its machine's cores shared by the workers on that machine."""
+    cores = client.run(os.cpu_count)  # worker address -> cores of its machine
+    hosts: dict[str, int] = {}
+    for address in cores:
+        host = address.rsplit(":", 1)[0]
+        hosts[host] = hosts.get(host, 0) + 1
+    return max(1, min((cores[a] or 1) // hosts[a.rsplit(":", 1)[0]] for a in cores)) if cores else 1
+
+
+@contextmanager
+def loopback_cluster(workers: int = 2, timeout_s: float = 60.0) -> Iterator[str]:
+    """``dask scheduler`` and ``dask worker --nworkers N --nthreads 1`` as separate processes on 127.0.0.1
+    (for tests and the benchmark); yields the scheduler address, stops both (and their children) after."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from distributed import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    started = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]  # fmt: skip
+    try:
+        started.append(
+            subprocess.Popen(
+                [dask, "worker", address, "--nworkers", str(workers), "--nthreads", "1", "--host", "127.0.0.1",
+                 "--no-dashboard"],
+                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )  # fmt: skip
+        with Client(address, timeout=timeout_s, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=timeout_s)
+        yield address
+    finally:
+        for proc in reversed(started):  # each in its own session: the group is the process and its children
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=timeout_s)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

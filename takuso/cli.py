@@ -69,7 +69,7 @@ def ingest(
         ),
     ] = None,
     account: Annotated[str, typer.Option(help="Download account (retailer certificate) of the files.")] = "default",
-    workers: Annotated[int, typer.Option(help="Parallel parser processes (default: number of cores).")] = 0,
+    workers: Annotated[int, typer.Option(help="Files prepared side by side, threads (default: number of cores).")] = 0,
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="If another run is writing: wait for it, or exit 2 at once.")
     ] = True,

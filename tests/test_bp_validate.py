@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from core.kinds import KINDS_BY_NAME, MESSAGE_KINDS
@@ -13,7 +15,7 @@ from parsers.bp_xml.engine import parse_bp_file
 from parsers.bp_xml.filename import FileNameError, bp_filename, parse_bp_filename
 from parsers.bp_xml.problems import Problem
 from parsers.bp_xml.source import Limits
-from parsers.bp_xml.validate import validate_bp_file
+from parsers.bp_xml.validate import AscendingKeys, ascending_order, validate_bp_file
 from takuso.commands.validate import run_validate
 from tests.conftest import write_xml, xml_of
 
@@ -218,3 +220,28 @@ def test_records_before_the_target_date_are_refused_not_loaded_with_null_dates(s
     # small chunks, as in a big file: the records end before the parser has seen the date
     outcome = parse_bp_file(path, parse_bp_filename(name), area_code="01", limits=Limits(chunk_size=128))
     assert [e.rule for e in outcome.errors] == ["BP014"]
+
+
+def _keys(rows: list[tuple[str, int]]) -> pa.Table:
+    ids, slots = zip(*rows, strict=True)
+    n = len(rows)
+    return pa.table(
+        {"supply_point_id": list(ids), "slot": pa.array(slots, pa.int8()), "usage_date": [date(2024, 4, 1)] * n}
+    )
+
+
+@pytest.mark.parametrize(
+    ("tables", "ascending"),
+    [
+        ([[("01", 1), ("02", 1), ("01", 2)], [("02", 2), ("01", 3)]], True),  # slot records in order, points too
+        ([[("01", 1), ("02", 1)], [("02", 1), ("03", 1)]], False),  # the same key across two batches
+        ([[("01", 1), ("01", 1)]], False),  # the same key twice in a row
+        ([[("02", 1), ("01", 1)]], False),  # out of order: no proof, the duplicate check decides
+        ([[("01", 2)], [("01", 1)]], False),
+    ],
+)
+def test_keys_in_ascending_order_prove_that_none_repeats(tables: list, ascending: bool) -> None:
+    keys = AscendingKeys(ascending_order("W4"))
+    for rows in tables:
+        keys.add(_keys(rows))
+    assert keys.ascending is ascending

@@ -37,7 +37,7 @@ def flat(text: str) -> str:
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A first input big enough to keep a run busy for a few seconds, and a small second one."""
     root = tmp_path_factory.mktemp("concurrency")
-    write_area(root / "first" / "01", "01", date(2024, 4, 1), seed=11, low_points=2, high_points=1)
+    write_area(root / "first" / "01", "01", date(2024, 4, 1), seed=11, low_points=150, high_points=1)  # a few seconds
     write_area(root / "second" / "08", "08", date(2024, 4, 1), seed=12, low_points=1, high_points=1)
     for folder, days in ((root / "first" / "01", 12), (root / "second" / "08", 2)):
         for path in folder.iterdir():

@@ -260,3 +260,48 @@ def test_dask_task_runner_loads_the_same_rows(first_night, served: Path, tmp_pat
         f"SELECT count(*), sum(kwh) FROM interval_usage_history WHERE area_code = '03' AND source_file IN ({listed})"
     )
     assert query(tmp_path, total) == query(reference, total)
+
+
+def test_dask_workers_in_their_own_processes_load_the_same_rows(first_night, served: Path, tmp_path: Path):
+    """``dask scheduler`` and ``dask worker --nworkers 2`` as separate processes on loopback: the same rows
+    load, and the workers run plain functions (no Prefect, so no Prefect API server of their own)."""
+    import shutil
+
+    from distributed import Client
+
+    from flows.scale import loopback_cluster
+
+    inbox = WarehouseLayout(tmp_path).inbox / "03"
+    inbox.mkdir(parents=True)
+    names = sorted(p.name for p in (served / "03").iterdir())[1::5]
+    for name in names:
+        shutil.copyfile(served / "03" / name, inbox / name)
+    inbox_only = Config(retailer_code="9999", loopback_only=True)
+    with loopback_cluster(workers=2) as address:
+        result = run_night(inbox_only, tmp_path, task_runner="dask", dask_address=address)
+        with Client(address, set_as_default=False) as client:
+            prefect_loaded = client.run(eval, "'prefect' in __import__('sys').modules")
+            pids = client.run(os.getpid)
+        assert [_children(pid) for pid in pids.values()] == [[], []]  # no server process of their own
+    assert result.exit_code == 0 and result.totals.loaded == len(names)
+    assert list(prefect_loaded.values()) == [False, False]
+    reference, _, _ = first_night
+    listed = ", ".join(f"'{n}'" for n in names)
+    total = (
+        f"SELECT count(*), sum(kwh) FROM interval_usage_history WHERE area_code = '03' AND source_file IN ({listed})"
+    )
+    assert query(tmp_path, total) == query(reference, total)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            if (
+                entry.isdigit()
+                and Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()[1] == b"%d" % pid
+            ):
+                out.append(int(entry))
+        except (OSError, IndexError):
+            continue
+    return out

@@ -252,41 +252,42 @@ def test_generated_documents_parse_back_to_the_generated_values(
     assert got == want
 
 
-def test_a_file_split_over_cores_loads_exactly_what_it_loads_in_one_piece(
+def test_files_cut_into_pieces_load_exactly_what_they_load_in_one_streaming_pass(
     area03: tuple[Path, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import warehouse.ingest as ingest_module
+    import parsers.bp_xml.engine as engine
+    import parsers.bp_xml.pieces as pieces
 
-    files = [f for f in sorted(area03[0].glob("*.zip")) if f.name.startswith(("W41120", "W51220"))][:4]
+    files = [f for f in sorted(area03[0].glob("*.zip")) if f.name.startswith(("W41120", "W40120", "W51220"))][:6]
+    files += [f for f in sorted(area03[0].glob("*.zip")) if f.name.startswith(("W41110", "W51210"))][:2]
+    monkeypatch.setattr(pieces, "MAX_RECORD_BYTES", 0)  # no file can be cut: all in one streaming pass
     whole = WarehouseLayout(tmp_path / "whole")
     ingest(sources_for(files, "03", "default"), whole, workers=1)
-    monkeypatch.setattr(ingest_module, "PART_BYTES", 2_000)  # every file in several parts
-    monkeypatch.setattr(ingest_module, "PART_BLOCK", 1)
+    monkeypatch.undo()
+    monkeypatch.setattr(pieces, "PIECE_BYTES", 1)  # a piece per record
+    cut = []
+    real = engine._piece_rows
+    monkeypatch.setattr(engine, "_piece_rows", lambda *a: cut.append(1) or real(*a))
     split = WarehouseLayout(tmp_path / "split")
-    jobs: list[tuple] = []
-
-    def in_process(fn, batch):  # type: ignore[no-untyped-def]
-        jobs.extend(batch)
-        return [fn(*job) for job in batch]
-
-    report = ingest(sources_for(files, "03", "default"), split, workers=2, mapper=in_process)
-    assert report.count("loaded") == len(files) and len(jobs) > len(files)
-    assert any(p.name.count("-") for p in (split.datasets / "interval_preliminary").rglob("*.parquet"))
+    report = ingest(sources_for(files, "03", "default"), split, workers=2)
+    assert report.count("loaded") == len(files) and len(cut) > 3 * len(files)
     assert data_snapshot(split) == data_snapshot(whole)
+    files_sql = "SELECT * EXCLUDE (ingested_at, run_id, raw_path) FROM ingested_files ORDER BY file_name"
+    assert q(split, files_sql) == q(whole, files_sql)  # the same warnings, header items, encodings, rows
 
 
-def test_a_bad_part_makes_the_whole_file_validated_in_one_piece(
+def test_a_bad_piece_makes_the_whole_file_validated_in_one_streaming_pass(
     area03: tuple[Path, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import warehouse.ingest as ingest_module
+    import parsers.bp_xml.pieces as pieces
 
-    monkeypatch.setattr(ingest_module, "PART_BYTES", 2_000)
+    monkeypatch.setattr(pieces, "PIECE_BYTES", 2_000)
     src = sorted(area03[0].glob("W41120*.zip"))[3]
     bad = write_xml(tmp_path / "in", src.name, xml_of(src).replace(b"<JP06219>48</JP06219>", b"<JP06219>49</JP06219>"))
     layout = WarehouseLayout(tmp_path / "wh")
-    report = ingest(sources_for([bad], "03", "default"), layout, workers=2, mapper=lambda fn, b: [fn(*j) for j in b])
+    report = ingest(sources_for([bad], "03", "default"), layout, workers=2)
     assert report.files[0].status == "rejected"
-    # the line number is the file's own, not the part's: the whole file was validated again
+    # the line number is the file's own, not the piece's: the whole file was validated again
     assert f"{bad.name}:290" in report.files[0].message or "line" not in report.files[0].message
     assert "slot (JP06219) value '49'" in report.files[0].message
 
@@ -308,7 +309,7 @@ def test_an_internal_error_rejects_only_that_file(area03: tuple[Path, Scenario],
     assert "BP099" in report.files[0].message and "simulated bug" in report.files[0].message
 
 
-def test_a_rerun_split_differently_after_a_killed_run_shows_rows_once(
+def test_a_rerun_after_a_killed_run_shows_rows_once(
     area03: tuple[Path, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import warehouse.ingest as ingest_module
@@ -317,13 +318,12 @@ def test_a_rerun_split_differently_after_a_killed_run_shows_rows_once(
     clean = WarehouseLayout(tmp_path / "clean")
     ingest(sources_for([src], "03", "default"), clean, workers=1)
     layout = WarehouseLayout(tmp_path / "wh")
-    # a killed run published the file in parts but never committed
-    monkeypatch.setattr(ingest_module, "PART_BYTES", 2_000)
+    # a killed run published the file but never committed
     monkeypatch.setattr(ingest_module, "commit_run", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
-        ingest(sources_for([src], "03", "default"), layout, workers=2, mapper=lambda fn, b: [fn(*j) for j in b])
+        ingest(sources_for([src], "03", "default"), layout, workers=2)
     monkeypatch.undo()
-    ingest(sources_for([src], "03", "default"), layout, workers=1)  # the re-run, in one piece
+    ingest(sources_for([src], "03", "default"), layout, workers=1)  # the re-run
     assert data_snapshot(layout) == data_snapshot(clean)
 
 

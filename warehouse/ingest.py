@@ -1,10 +1,11 @@
 """Load files into the warehouse: land raw, validate and parse, publish, record, commit.
 
-:func:`prepare_file` does the per-file work that needs no lock and can run in a worker process: hash,
-parse (validating in the same pass) into staged Parquet. :func:`ingest` runs it for many files on all
-cores, then, as the single writer, publishes the accepted files, quarantines the rejected ones with a
-reason file, writes the run's ledger and commit marker and rebuilds the catalog. A rejected file
-publishes nothing; the other files of the batch still load.
+:func:`prepare_file` does the per-file work that needs no lock and can run anywhere that sees the file and
+the staging folder: hash, validate and parse into staged Parquet. :func:`ingest` runs it for many files
+side by side (threads: parsing, validation and Parquet work in C, without Python's lock), then, as the
+single writer, publishes the accepted files, quarantines the rejected ones with a reason file, writes the
+run's ledger and commit marker and rebuilds the catalog. A rejected file publishes nothing; the other
+files of the batch still load.
 """
 
 from __future__ import annotations
@@ -13,15 +14,12 @@ import hashlib
 import json
 import os
 import shutil
-import sys
-import threading
 import uuid
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from multiprocessing import get_context
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,8 +30,7 @@ from core.paths import PERSONAL, PRIVATE_FILE, WarehouseLayout
 from parsers.bp_xml.area import reject_disagreements, resolve_area
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
-from parsers.bp_xml.source import Part
-from parsers.bp_xml.validate import duplicate_problem, find_duplicates, interval_key
+from parsers.bp_xml.validate import AscendingKeys, ascending_order, duplicate_problem, find_duplicates, interval_key
 from warehouse.catalog import ViewBuilder, build_catalog
 from warehouse.store import (
     RunLedger,
@@ -90,26 +87,39 @@ def sha256_of(path: Path) -> tuple[str, int]:
 
 
 class _StagingSink(Sink):
-    """Parsed rows straight into staged Parquet files (checked for duplicate keys once written).
+    """Parsed rows straight into staged Parquet files; keys in ascending order need no duplicate check,
+    other files are checked once written.
 
     Point records are split: the personal columns (個人情報: customer id, name, address) go, with the
     point's key, to a file of their own that is published under the private ``personal/`` folder.
     """
 
-    def __init__(self, staging: Path, file_id: int) -> None:
-        lineage = {"file_id": pa.scalar(file_id, pa.int64())}
-        self.interval_file = StagedParquet(staging / "interval.parquet", lineage)
-        self.points_file = StagedParquet(staging / "points.parquet", lineage)
-        self.personal_file = StagedParquet(staging / "personal_points.parquet", lineage)
+    def __init__(self, staging: Path, file_id: int, order: tuple[str, ...]) -> None:
+        self.staging, self.file_id = staging, pa.scalar(file_id, pa.int64())
+        self.interval_file = StagedParquet(staging / "interval.parquet")
+        self.points_file = StagedParquet(staging / "points.parquet")
+        self.personal_file = StagedParquet(staging / "personal_points.parquet")
+        self.keys = AscendingKeys(order)
+
+    def _with_lineage(self, table: pa.Table) -> pa.Table:
+        return table.append_column("file_id", pa.repeat(self.file_id, table.num_rows))
 
     def interval(self, table: pa.Table) -> None:
-        self.interval_file.add(table)
+        self.interval_file.add(self._with_lineage(table))
+        self.keys.add(table)
 
     def points(self, table: pa.Table) -> None:
         personal = [c for c in PERSONAL_COLUMNS if c in table.column_names]
-        self.points_file.add(table.drop_columns(personal))
+        self.points_file.add(self._with_lineage(table.drop_columns(personal)))
         if personal:
-            self.personal_file.add(table.select([*_PERSONAL_KEY, *personal]))
+            self.personal_file.add(self._with_lineage(table.select([*_PERSONAL_KEY, *personal])))
+
+    def discard(self) -> None:
+        for staged in (self.interval_file, self.points_file, self.personal_file):
+            written = staged.close()
+            if written is not None:
+                written.unlink(missing_ok=True)
+        self.__init__(self.staging, self.file_id.as_py(), self.keys.order)
 
 
 _PERSONAL_KEY = ("supply_point_id", "split_code")  # how a personal record joins its point record
@@ -137,18 +147,19 @@ def prepare_file(
     staging_root: str,
     sha: str | None = None,
     size: int = 0,
-    part: Part | None = None,
     csv_aliases: str | None = None,
     claims: tuple[AreaClaim, ...] | None = None,
+    *,
+    threads: int = 0,
 ) -> Prepared:
-    """Validate and parse one file (or one ``part`` of it) into staged Parquet (runs in a worker process).
+    """Validate and parse one file into staged Parquet, its pieces on ``threads`` threads (0: one per core).
 
     ``claims`` say the file's area (``--area``, its folder, a CSV name; default: ``area_code``); when
     they say nothing the file itself is asked (:func:`parsers.bp_xml.area.claims_in_file`, or the point
     ids of a CSV form). ``csv_aliases`` is the user's alias map for the CSV forms (``takuso.toml``).
 
-    A part's duplicate keys are checked when its parts are merged (:func:`merge_parts`). An unexpected
-    error (a bug) rejects this file with the error as its reason instead of stopping the whole batch.
+    An unexpected error (a bug) rejects this file with the error as its reason instead of stopping the
+    whole batch.
     """
     p = Path(path)
     if sha is None:
@@ -159,7 +170,7 @@ def prepare_file(
     try:
         if is_csv(p):
             return _prepare_csv(prep, p, staging_root, Path(csv_aliases) if csv_aliases else None, claims)
-        return _prepare(prep, p, staging_root, part, claims)
+        return _prepare(prep, p, staging_root, threads or os.cpu_count() or 1, claims)
     except Exception as exc:  # one bad file must never take the batch down
         prep.errors.append(f"BP099 internal error reading the file ({type(exc).__name__}: {exc}); please report it")
         prep.staged.clear()
@@ -175,13 +186,13 @@ def _settle_area(prep: Prepared, area: str | None) -> None:
     prep.file_id = file_id_of(prep.sha256, area, prep.account)
 
 
-def _staging(staging_root: str, prep: Prepared, part: Part | None) -> Path:
-    staging = Path(staging_root) / str(prep.file_id) / (f"part{part.index}" if part else "whole")
+def _staging(staging_root: str, prep: Prepared) -> Path:
+    staging = Path(staging_root) / str(prep.file_id)
     shutil.rmtree(staging, ignore_errors=True)
     return staging
 
 
-def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, claims: tuple[AreaClaim, ...]) -> Prepared:
+def _prepare(prep: Prepared, p: Path, staging_root: str, threads: int, claims: tuple[AreaClaim, ...]) -> Prepared:
     try:
         name = parse_bp_filename(p.name)
     except FileNameError as exc:
@@ -192,15 +203,15 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, part: Part | None, clai
     prep.revision, prep.section = name.revision, name.section
     area, claims, area_problem = resolve_area(p, claims)  # neither --area nor the path: the file itself
     _settle_area(prep, area)
-    staging = _staging(staging_root, prep, part)
-    sink = _StagingSink(staging, prep.file_id)
-    outcome = parse_bp_file(p, name, area_code=area, sink=sink, part=part)
+    staging = _staging(staging_root, prep)
+    sink = _StagingSink(staging, prep.file_id, ascending_order(name.kind.bp_id))
+    outcome = parse_bp_file(p, name, area_code=area, sink=sink, threads=threads)
     interval = sink.interval_file.close()
     points = sink.points_file.close()
     personal = sink.personal_file.close()
     if area is not None:
         reject_disagreements(outcome, area, said_by(claims))
-    if outcome.ok and part is None:
+    if outcome.ok and not sink.keys.ascending:
         dups = find_duplicates(interval, interval_key(name.kind.bp_id))
         if dups:
             outcome.errors.append(duplicate_problem(dups))
@@ -257,7 +268,7 @@ def _prepare_csv(
         prep.rows = table.num_rows
         month = month_dir(result.target_month) if result.target_month else "none"
         staged = StagedParquet(
-            _staging(staging_root, prep, None) / "form.parquet", {"file_id": pa.scalar(prep.file_id, pa.int64())}
+            _staging(staging_root, prep) / "form.parquet", {"file_id": pa.scalar(prep.file_id, pa.int64())}
         )
         staged.add(table)
         target = f"forms/{result.form_id}/area_code={prep.area_code}/month={month}"
@@ -265,65 +276,9 @@ def _prepare_csv(
     return prep
 
 
-# ------------------------------------------------------------------------------------ one file, many cores
-
-PART_BYTES = 48 << 20  # split files bigger than this (uncompressed) into parts parsed side by side
-PART_BLOCK = 8  # top-level records per block; blocks are dealt to the parts in turn
-
-
-def uncompressed_size(path: Path) -> int:
-    """Bytes of XML (or CSV) in a file: the ZIP entry's declared size, else the file's size."""
-    try:
-        if _zip_magic(path):
-            with zipfile.ZipFile(path) as zf:
-                infos = zf.infolist()
-                return infos[0].file_size if len(infos) == 1 else 0
-        return path.stat().st_size
-    except (OSError, zipfile.BadZipFile):
-        return 0
-
-
-def plan_parts(path: Path, workers: int) -> list[Part | None]:
-    """How to split a big BP file over ``workers`` cores (``[None]``: in one piece)."""
-    if workers <= 1 or is_csv(path):
-        return [None]
-    count = min(workers, uncompressed_size(path) // PART_BYTES)
-    if count < 2:
-        return [None]
-    per_day = path.name.startswith("W4") and path.name[5:7] == "20"  # 48 slot records: deal them one by one
-    block = 1 if per_day else PART_BLOCK
-    return [Part(i, count, block) for i in range(count)]
-
-
-def _zip_magic(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(4) == b"PK\x03\x04"
-
-
-def merge_parts(parts: list[Prepared], redo: Callable[[], Prepared]) -> Prepared:
-    """One file's parts as one result. Any problem in a part, or a key in two parts, and the whole file is
-    validated in one piece instead (``redo``), so what is reported and loaded is exactly that."""
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
-    if not all(p.ok for p in parts):
-        _discard(parts)
-        return redo()
-    if first.bp_id:
-        intervals = [Path(f) for p in parts for t, f in p.staged if t.startswith("interval")]
-        if find_duplicates(intervals, interval_key(first.bp_id)):
-            _discard(parts)
-            return redo()
-    merged = first
-    merged.rows = sum(p.rows for p in parts)
-    merged.warnings = list(dict.fromkeys(w for p in parts for w in p.warnings))
-    merged.staged = [item for p in parts for item in p.staged]
-    return merged
-
-
 def _remove_leftovers(layout: WarehouseLayout, file_id: int, targets: set[str]) -> None:
     """Files of this file id that a killed, uncommitted run published (a committed one would have been
-    skipped as loaded). Removed first, so a re-run split into other parts cannot show rows twice."""
+    skipped as loaded). Removed first, so a re-run cannot show rows twice."""
     for target in targets:
         folder = layout.dataset_dir(target)
         for old in (*folder.glob(f"{file_id}.parquet"), *folder.glob(f"{file_id}-*.parquet")):
@@ -338,7 +293,7 @@ def _discard(parts: list[Prepared]) -> None:
 
 
 def _published_names(prep: Prepared) -> list[tuple[str, tuple[str, str]]]:
-    """(dataset folder, (file name, staged file)): ``<file_id>.parquet``, or ``<file_id>-<n>.parquet`` per part."""
+    """(dataset folder, (file name, staged file)): ``<file_id>.parquet``, or ``<file_id>-<n>.parquet`` if several."""
     per_target: dict[str, list[str]] = {}
     for target, staged in prep.staged:
         per_target.setdefault(target, []).append(staged)
@@ -397,15 +352,13 @@ def sources_for(paths: Iterable[Path], area: str | None, account: str) -> list[S
     return [Source(p, area_of(p, area), account, claims=tuple(path_claims(p, area))) for p in paths]
 
 
-def _pool_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterator[Prepared]:
+def _thread_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterator[Prepared]:
+    """``fn(*job)`` for every job, ``workers`` at a time (each file's pieces share one pool of threads)."""
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield fn(*job)
         return
-    # fork is instant (the parent has imported everything already) but only safe without other threads;
-    # inside a Prefect flow or a threaded host, start clean interpreters instead
-    method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest-file") as pool:
         futures = [pool.submit(fn, *job) for job in jobs]
         for fut in futures:
             yield fut.result()
@@ -493,6 +446,7 @@ def ingest(
     mapper: Callable[[Callable, list[tuple]], Iterable[Prepared]] | None = None,
     extra_views: Sequence[ViewBuilder] = (),
     csv_aliases: Path | None = None,
+    threads: int = 0,
 ) -> IngestReport:
     """Ingest ``sources`` as one run (the caller holds the warehouse lock).
 
@@ -501,7 +455,8 @@ def ingest(
     ``extra_views`` are passed to :func:`warehouse.catalog.build_catalog` when the catalog is rebuilt.
 
     ``mapper(prepare_file, jobs)`` runs the per-file preparation elsewhere (e.g. a Dask cluster) and yields
-    the results in job order; by default a process pool on this machine's cores.
+    the results in job order; by default ``workers`` threads on this machine (0: one per core). A file's
+    pieces are parsed on ``threads`` threads (0: one per core); a mapper decides that itself.
     """
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     report = IngestReport(run_id)
@@ -550,24 +505,14 @@ def ingest(
             continue
         seen_this_run.add(fid)
         todo.append((src, sha, size))
-    if mapper is None and sum(uncompressed_size(s.path) for s, _, _ in todo) < (16 << 20):
-        workers = 1  # starting worker processes costs more than parsing a few small files
-    plans = [plan_parts(s.path, workers) for s, _, _ in todo]
     aliases = str(csv_aliases) if csv_aliases else None
     jobs = [
-        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, part, aliases, s.claims)
-        for (s, sha, size), parts in zip(todo, plans, strict=True)
-        for part in parts
+        (str(s.path), s.area_code, s.account, str(staging_root), sha, size, aliases, s.claims) for s, sha, size in todo
     ]
-    prepared = iter(mapper(prepare_file, jobs) if mapper else _pool_map(prepare_file, jobs, workers))
-
-    def whole(src: Source, sha: str, size: int) -> Callable[[], Prepared]:
-        return lambda: prepare_file(
-            str(src.path), src.area_code, src.account, str(staging_root), sha, size, None, aliases, src.claims
-        )
-
-    for (src, sha, size), parts in zip(todo, plans, strict=True):
-        prep = merge_parts([next(prepared) for _ in parts], whole(src, sha, size))
+    local = partial(prepare_file, threads=threads)
+    prepared = iter(mapper(prepare_file, jobs) if mapper else _thread_map(local, jobs, workers))
+    for src, sha, _ in todo:
+        prep = next(prepared)
         asked = file_id_of(sha, src.area_code, src.account)
         if prep.file_id != asked and prep.file_id in loaded_ids:  # the file said its area: loaded before
             _discard([prep])

@@ -1,8 +1,11 @@
-"""One streaming engine for all ten BP message kinds (bp-xml.md §6-§7, §10).
+"""One engine for all ten BP message kinds (bp-xml.md §6-§7, §10).
 
-The file is fed to libxml2 in chunks with the kind's XSD validating in the same pass. Finished records
-are taken in batches from their container, turned into Arrow tables (:mod:`parsers.bp_xml.extract`),
-handed to a sink and deleted from the tree, so memory stays bounded whatever the file size.
+A file is cut into pieces of whole records (:mod:`parsers.bp_xml.pieces`); each piece is parsed into a
+tree, validated against the kind's XSD and turned into Arrow columns by one XSLT pass
+(:mod:`parsers.bp_xml.extract`), all in C and on as many threads as asked. Memory stays bounded by the
+size of a piece. A file that cannot be cut safely, or whose pieces show any problem at all, is parsed
+again in one streaming pass (libxml2 fed in chunks, the XSD validating in the same pass, finished records
+taken in batches and deleted from the tree); that pass is authoritative and makes every report.
 
 Errors reject the whole file: the engine reports them all (file, line, element path) and the caller
 discards whatever the sink received. Warnings are recorded and the file loads.
@@ -12,7 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+import threading
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -27,9 +33,10 @@ from core.kinds import MESSAGE_KINDS, MessageKind
 from parsers.bp_xml.extract import QUANTITY, Level, RowSpec, arrow_type, extract_rows
 from parsers.bp_xml.filename import BPFileName
 from parsers.bp_xml.locate import locate_schema_errors
+from parsers.bp_xml.pieces import NotSplittable, Pieces
 from parsers.bp_xml.problems import Problem, RejectedFile
 from parsers.bp_xml.schema import compiled_schema, element_columns
-from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, Part, open_xml
+from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, XmlStream, open_xml
 
 W4_ROW = RowSpec((Level(".", ("supply_point_id", "availability_code", "kwh")),))
 W5_ROW = RowSpec(
@@ -39,6 +46,10 @@ W5_ROW = RowSpec(
         Level("JPM00014/JPMR00014", ("slot", "kwh", "kwh_split")),
     )
 )
+W4_DAILY_ROW = RowSpec(  # a per-day file's slot records, each with its point records
+    (Level(".", ("slot",)), Level("JPM00011/JPMR00011", ("supply_point_id", "availability_code", "kwh")))
+)
+MAX_SLOT_RECORDS = 48  # slot records of a per-day file: each piece is valid alone, the file must be too
 W4_BATCH = 20_000  # point records per batch (per-day and current-day files)
 W5_BATCH = 50  # point records per batch (each holds about a month of slots)
 MAX_REPORTED = 200
@@ -92,13 +103,20 @@ class ParseOutcome:
 
 
 class Sink:
-    """Receives Arrow tables as they are parsed. The default keeps nothing (validation only)."""
+    """Receives Arrow tables as they are parsed. The default keeps nothing (validation only).
+
+    A sink that keeps tables must be able to forget them (:meth:`discard`) to be given a file's pieces;
+    one that cannot gets the one-piece streaming pass only.
+    """
 
     def interval(self, table: pa.Table) -> None:  # 30-minute rows
         pass
 
     def points(self, table: pa.Table) -> None:  # W5 point records
         pass
+
+    def discard(self) -> None:
+        """Forget every table received so far (the file is parsed again from its start)."""
 
 
 def _local(tag: str) -> str:
@@ -120,6 +138,7 @@ class _Parse:
         self.extracting = True
         self.columns = element_columns()
         self.prefix_mismatch = 0
+        self.records = 0  # top-level records taken from pieces
         self.bad_availability = 0
         self.negative = 0
 
@@ -223,22 +242,29 @@ class _Parse:
         del container[:done]
 
     def _extract(self, container: etree._Element, count: int, slot_record: etree._Element | None) -> None:
+        facts = self.outcome.facts
         if self.kind.bp_id == "W4":
             table = extract_rows(container, count, W4_ROW, self.kind, self.ns)
-            facts = self.outcome.facts
             slot = facts.slot
             if slot_record is not None:
                 text = slot_record.findtext(self.q("JP06219"))
                 slot = int(text.strip()) if text and text.strip().isdigit() else None
-            n = table.num_rows
-            table = table.append_column("slot", pa.array([slot] * n, pa.int8()) if n else pa.array([], pa.int8()))
-            table = table.append_column("usage_date", pa.array([facts.target_date] * n, pa.date32()))
-            avail = table["availability_code"]
-            usable = pc.or_kleene(pc.equal(avail, "0"), pc.is_null(avail))
-            table = table.set_column(2, "kwh", pc.if_else(usable, table["kwh"], pa.scalar(None, QUANTITY)))
+            table = w4_rows(table, slot, facts.target_date)
         else:
-            self._points(container, count)
+            points, unmapped, problems = point_rows(container[:count], self.kind, self.columns)
+            self.take_points(points, unmapped)
+            for problem in problems:
+                self.error(problem.rule, problem.message, problem.line)
             table = extract_rows(container, count, W5_ROW, self.kind, self.ns)
+        self.take_interval(table)
+
+    def take_points(self, table: pa.Table, unmapped: dict[str, int]) -> None:
+        for name, n in unmapped.items():
+            self.outcome.unmapped[name] = self.outcome.unmapped.get(name, 0) + n
+        self.outcome.point_rows += table.num_rows
+        self.sink.points(table)
+
+    def take_interval(self, table: pa.Table) -> None:
         self._observe(table)
         self.outcome.interval_rows += table.num_rows
         if table.num_rows:
@@ -255,53 +281,32 @@ class _Parse:
         self.bad_availability += pc.sum(pc.invert(pc.is_in(avail, pa.array(["0", "1"])))).as_py() or 0
         self.negative += pc.sum(pc.less(table["kwh"], pa.scalar(Decimal(0), QUANTITY))).as_py() or 0
 
-    def _points(self, container: etree._Element, count: int) -> None:
-        rows: dict[str, list] = {c: [] for c in POINT_COLUMNS}
-        unmapped_col: list[str | None] = []
-        assumed = self.kind.family in ("meter_exchange", "adhoc_reading")
-        for rec in container[:count]:
-            values: dict[str, str] = {}
-            unmapped: dict[str, str] = {}
-            for child in rec:
-                name = _local(child.tag)
-                if name == _DAYS:
-                    continue
-                col = self.columns.get(name)
-                if col is None:
-                    unmapped[name] = child.text or ""
-                    self.outcome.unmapped[name] = self.outcome.unmapped.get(name, 0) + 1
-                else:
-                    values[col.column] = child.text or ""
-            if assumed and ("supply_point_id" not in values or "split_code" not in values):
-                self.error(
-                    "BP011",
-                    "layout assumption for W5 kind 13/14 not met: a point record lacks JP06400 or JP06404",
-                    rec.sourceline,
-                )
-            for c in POINT_COLUMNS:
-                rows[c].append(self._convert(c, values.get(c), rec.sourceline))
-            unmapped_col.append(json.dumps(unmapped, ensure_ascii=False) if unmapped else None)
-        arrays = [pa.array(rows[c], POINT_SCHEMA.field(c).type) for c in POINT_COLUMNS]
-        table = pa.Table.from_arrays([*arrays, pa.array(unmapped_col, pa.string())], schema=POINT_SCHEMA)
-        self.outcome.point_rows += table.num_rows
-        self.sink.points(table)
+    def record_stream(self, xml: XmlStream) -> None:
+        facts = self.outcome.facts
+        facts.xml_encoding, facts.xml_namespace, facts.entry_name = xml.declared_encoding, xml.namespace, xml.entry_name
 
-    def _convert(self, column: str, text: str | None, line: int | None) -> object:
-        if text is None:
-            return None
-        typ = POINT_SCHEMA.field(column).type
-        if typ == pa.string():
-            return text.strip() if column != "customer_name" and column != "supply_address" else text
-        value = text.strip()
-        if not value:
-            return None
-        if typ == QUANTITY:
-            return Decimal(value)
-        try:
-            return parse_date8(value)
-        except ValueError:
-            self.error("BP009", f"{column} {value!r} is not a calendar date", line)
-            return None
+    def take_piece(self, rows: _PieceRows) -> None:
+        self.records += rows.records
+        if self.kind.family == "energy_daily" and self.records > MAX_SLOT_RECORDS:
+            raise NotSplittable(f"more than {MAX_SLOT_RECORDS} slot records (the XSD allows that many per file)")
+        if rows.points is not None:
+            self.take_points(rows.points, rows.unmapped)
+        self.take_interval(rows.interval)
+
+    def read_envelope(self, root: etree._Element) -> None:
+        """The header of a file cut into pieces, read once from its envelope (as the streaming pass reads it)."""
+        trm = root.find(f"{self.q('JPMGRP')}/{self.q('JPTRM')}")
+        info = trm.find(self.q("JP00002")) if trm is not None else None
+        if info is None:
+            raise NotSplittable("no JPTRM/JP00002 before the records")
+        self.jptrm = trm
+        self.on_info_kind(info)
+        mgh = root.find(f"{self.q('JPMGRP')}/{self.q('JPMGH')}")
+        if mgh is not None:
+            self.outcome.facts.jpc = {_local(c.tag).lower(): (c.text or "") for c in mgh}
+        self.finish_header()
+        if self.outcome.errors or not self.context_ready():
+            raise NotSplittable("the header has a problem or lacks the date or slot of the records")
 
     def finish_warnings(self) -> None:
         if self.prefix_mismatch:
@@ -315,6 +320,74 @@ class _Parse:
             self.warn("BP026", f"elements kept in unmapped_elements: {listed}")
         for w in self.name.warnings:
             self.warn("BP023", w)
+
+
+def w4_rows(table: pa.Table, slot: int | pa.ChunkedArray | None, day: date | None) -> pa.Table:
+    """30-minute rows of a W4 file in output order: the slot (one for all rows, or a column), the day,
+    and ``kwh`` NULL where the availability code is not '0' (R6)."""
+    n = table.num_rows
+    slots = slot if isinstance(slot, pa.ChunkedArray) else pa.repeat(pa.scalar(slot, pa.int8()), n)
+    table = table.select(["supply_point_id", "availability_code", "kwh"])
+    table = table.append_column("slot", slots).append_column("usage_date", pa.repeat(pa.scalar(day, pa.date32()), n))
+    avail = table["availability_code"]
+    usable = pc.or_kleene(pc.equal(avail, "0"), pc.is_null(avail))
+    return table.set_column(2, "kwh", pc.if_else(usable, table["kwh"], pa.scalar(None, QUANTITY)))
+
+
+def point_rows(
+    records: Iterable[etree._Element], kind: MessageKind, columns: dict
+) -> tuple[pa.Table, dict[str, int], list[Problem]]:
+    """The point records of a W5 file as rows; elements not in the mapping are kept as JSON (§7.2)."""
+    rows: dict[str, list] = {c: [] for c in POINT_COLUMNS}
+    unmapped_col: list[str | None] = []
+    counts: dict[str, int] = {}
+    problems: list[Problem] = []
+    assumed = kind.family in ("meter_exchange", "adhoc_reading")
+    for rec in records:
+        values: dict[str, str] = {}
+        unmapped: dict[str, str] = {}
+        for child in rec:
+            name = _local(child.tag)
+            if name == _DAYS:
+                continue
+            col = columns.get(name)
+            if col is None:
+                unmapped[name] = child.text or ""
+                counts[name] = counts.get(name, 0) + 1
+            else:
+                values[col.column] = child.text or ""
+        if assumed and ("supply_point_id" not in values or "split_code" not in values):
+            problems.append(
+                Problem(
+                    "BP011",
+                    "layout assumption for W5 kind 13/14 not met: a point record lacks JP06400 or JP06404",
+                    rec.sourceline,
+                )
+            )
+        for c in POINT_COLUMNS:
+            rows[c].append(_convert(c, values.get(c), rec.sourceline, problems))
+        unmapped_col.append(json.dumps(unmapped, ensure_ascii=False) if unmapped else None)
+    arrays = [pa.array(rows[c], POINT_SCHEMA.field(c).type) for c in POINT_COLUMNS]
+    table = pa.Table.from_arrays([*arrays, pa.array(unmapped_col, pa.string())], schema=POINT_SCHEMA)
+    return table, counts, problems
+
+
+def _convert(column: str, text: str | None, line: int | None, problems: list[Problem]) -> object:
+    if text is None:
+        return None
+    typ = POINT_SCHEMA.field(column).type
+    if typ == pa.string():
+        return text.strip() if column != "customer_name" and column != "supply_address" else text
+    value = text.strip()
+    if not value:
+        return None
+    if typ == QUANTITY:
+        return Decimal(value)
+    try:
+        return parse_date8(value)
+    except ValueError:
+        problems.append(Problem("BP009", f"{column} {value!r} is not a calendar date", line))
+        return None
 
 
 def _events_for(kind: MessageKind) -> tuple[str, ...]:
@@ -334,28 +407,26 @@ def parse_bp_file(
     sink: Sink | None = None,
     limits: Limits = DEFAULT_LIMITS,
     force_encoding: str | None = None,
-    on_bytes: Callable[[int], None] | None = None,
-    part: Part | None = None,
+    threads: int = 1,
+    in_pieces: bool = True,
 ) -> ParseOutcome:
-    """Validate and parse one BP file (ZIP or XML) in one streaming pass.
-
-    With ``part``, only that part of the file's top-level records is parsed (a file split over cores);
-    the caller combines the parts and, if any part fails, validates the whole file in one piece.
+    """Validate and parse one BP file (ZIP or XML): in pieces on ``threads`` threads when the file can be
+    cut safely and has no problem, else (or with ``in_pieces=False``) in one streaming pass.
 
     ``name`` is the parsed file name (it decides the kind and the XSD). Rows go to ``sink``; when the
     outcome has errors, the caller must discard them (a rejected file loads nothing).
     """
     sink = sink or Sink()
+    if in_pieces and (type(sink) is Sink or type(sink).discard is not Sink.discard):
+        outcome = _parse_in_pieces(path, name, area_code, sink, limits, force_encoding, threads)
+        if outcome is not None:
+            return outcome
+        sink.discard()
     try:
-        with open_xml(path, limits, force_encoding, part) as xml:
+        with open_xml(path, limits, force_encoding) as xml:
             state = _Parse(path, name, area_code, sink, xml.namespace)
-            facts = state.outcome.facts
-            facts.xml_encoding, facts.xml_namespace, facts.entry_name = (
-                xml.declared_encoding,
-                xml.namespace,
-                xml.entry_name,
-            )
-            _run(state, xml.chunks, on_bytes)
+            state.record_stream(xml)
+            _run(state, xml.chunks)
     except RejectedFile as exc:
         outcome = locals().get("state")
         result = outcome.outcome if outcome is not None else ParseOutcome(name)
@@ -369,7 +440,130 @@ def parse_bp_file(
     return state.outcome
 
 
-def _run(state: _Parse, chunks, on_bytes: Callable[[int], None] | None) -> None:
+# ------------------------------------------------------------------------------------------------ pieces
+
+
+class _ThreadTools(threading.local):
+    """libxml2 objects are not shared between threads: each thread compiles its own, once per kind."""
+
+    def __init__(self) -> None:
+        self.parser = etree.XMLParser(
+            no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False
+        )
+        self.schemas: dict[tuple[str, str | None], etree.XMLSchema] = {}
+
+    def schema(self, kind: MessageKind, ns: str | None) -> etree.XMLSchema:
+        key = (kind.name, ns)
+        if key not in self.schemas:
+            self.schemas[key] = compiled_schema(kind, ns)
+        return self.schemas[key]
+
+
+_TOOLS = _ThreadTools()
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """One pool of ``threads`` threads per process, shared by every file parsed at the same time."""
+    with _POOLS_LOCK:
+        if threads not in _POOLS:
+            _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="bp-piece")
+        return _POOLS[threads]
+
+
+@dataclass
+class _PieceRows:
+    records: int  # top-level records (JPMR00010) in the piece
+    interval: pa.Table
+    points: pa.Table | None = None
+    unmapped: dict[str, int] = field(default_factory=dict)
+
+
+def _piece_rows(piece: bytes, kind: MessageKind, ns: str | None, slot: int | None, day: date | None) -> _PieceRows:
+    """Parse, validate and extract one piece (runs on a pool thread; libxml2 works without the GIL)."""
+    root = _valid_tree(piece, kind, ns)
+    q = (lambda t: f"{{{ns}}}{t}") if ns else (lambda t: t)
+    container = root.find(f"{q('JPMGRP')}/{q('JPTRM')}/{q('JPM00010')}")
+    count = len(container) if container is not None else 0
+    try:
+        if kind.bp_id == "W5":
+            records = container[:count] if container is not None else []
+            points, unmapped, problems = point_rows(records, kind, element_columns())
+            if problems:
+                raise NotSplittable("a point record has a problem")
+            return _PieceRows(count, _w5_table(container, count, kind, ns), points, unmapped)
+        if kind.family == "energy_daily":
+            table = _daily_table(container, count, kind, ns)
+            return _PieceRows(count, w4_rows(table, table["slot"], day))
+        table = extract_rows(container, count, W4_ROW, kind, ns) if count else _empty(W4_ROW)
+        return _PieceRows(count, w4_rows(table, slot, day))
+    except (pa.ArrowInvalid, ValueError, InvalidOperation) as exc:
+        raise NotSplittable(f"a value could not be converted: {exc}") from None
+
+
+def _valid_tree(piece: bytes, kind: MessageKind, ns: str | None) -> etree._Element:
+    try:
+        root = etree.fromstring(piece, _TOOLS.parser)
+        schema = _TOOLS.schema(kind, ns)
+    except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:  # the streaming pass says which rule
+        raise NotSplittable(f"a piece is not well-formed, or its namespace is not a valid URI: {exc}") from None
+    if not schema.validate(root):
+        raise NotSplittable("a piece does not validate")
+    return root
+
+
+def _empty(spec: RowSpec) -> pa.Table:
+    return pa.table({c: pa.array([], arrow_type(c)) for c in spec.columns})
+
+
+def _daily_table(container: etree._Element | None, count: int, kind: MessageKind, ns: str | None) -> pa.Table:
+    return extract_rows(container, count, W4_DAILY_ROW, kind, ns) if count else _empty(W4_DAILY_ROW)
+
+
+def _w5_table(container: etree._Element | None, count: int, kind: MessageKind, ns: str | None) -> pa.Table:
+    return extract_rows(container, count, W5_ROW, kind, ns) if count else _empty(W5_ROW)
+
+
+def _parse_in_pieces(
+    path: Path,
+    name: BPFileName,
+    area_code: str | None,
+    sink: Sink,
+    limits: Limits,
+    force_encoding: str | None,
+    threads: int,
+) -> ParseOutcome | None:
+    """The outcome of a file cut into pieces; None when it cannot be cut or any piece has a problem."""
+    kind = name.kind
+    inflight: deque[Future] = deque()
+    try:
+        with open_xml(path, limits, force_encoding) as xml:
+            state = _Parse(path, name, area_code, sink, xml.namespace)
+            state.record_stream(xml)
+            pieces = Pieces(xml.chunks)
+            facts = state.outcome.facts
+            for piece in pieces:
+                if state.jptrm is None:
+                    state.read_envelope(pieces.head_root)
+                job = (piece, kind, state.ns, facts.slot, facts.target_date)
+                if threads <= 1:
+                    state.take_piece(_piece_rows(*job))
+                    continue
+                inflight.append(_pool(threads).submit(_piece_rows, *job))
+                if len(inflight) > threads:
+                    state.take_piece(inflight.popleft().result())
+            while inflight:
+                state.take_piece(inflight.popleft().result())
+    except (NotSplittable, RejectedFile):
+        for fut in inflight:
+            fut.cancel()
+        return None
+    state.finish_warnings()
+    return state.outcome
+
+
+def _run(state: _Parse, chunks: Iterable[bytes]) -> None:
     kind = state.kind
     q = state.q
     etree.clear_error_log()
@@ -401,8 +595,6 @@ def _run(state: _Parse, chunks, on_bytes: Callable[[int], None] | None) -> None:
     unflushed = 0  # bytes fed since the last look at the container (len() of an element walks its children)
     try:
         for chunk in chunks:
-            if on_bytes:
-                on_bytes(len(chunk))
             unflushed += len(chunk)
             parser.feed(chunk)
             for event, el in parser.read_events():

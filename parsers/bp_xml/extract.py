@@ -10,10 +10,11 @@ can never occur inside one. Free text (names, addresses) is read per point recor
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
-from functools import cache
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from lxml import etree
 
@@ -27,6 +28,10 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "Date8": pa.date32(),
     "Slot": pa.int8(),
 }
+
+
+def _type(column: str) -> pa.DataType:
+    return pa.int64() if column == ROWS else arrow_type(column)
 
 
 def arrow_type(column: str) -> pa.DataType:
@@ -43,6 +48,7 @@ class Level:
 
     path: str  # '.' for the batch's records themselves, else e.g. 'JPM00013/JPMR00013'
     columns: tuple[str, ...]
+    count: str | None = None  # also print how many records this path holds below each record
 
 
 @dataclass(frozen=True)
@@ -73,12 +79,26 @@ def _path(path: str, ns: str | None) -> str:
     return "/".join(f"n:{p}" if ns else p for p in path.split("/"))
 
 
-@cache
-def stylesheet(spec: RowSpec, kind: MessageKind, ns: str | None) -> etree.XSLT:
-    """Compile the XSLT that prints one tab-separated line per row of ``spec``.
+class _Stylesheets(threading.local):
+    """Compiled stylesheets of this thread (libxslt objects are not shared between threads)."""
 
-    Outer levels' values are computed once per record into variables, not once per row.
-    """
+    def __init__(self) -> None:
+        self.compiled: dict[tuple[RowSpec, str, str | None], etree.XSLT] = {}
+
+
+_STYLESHEETS = _Stylesheets()
+
+
+def stylesheet(spec: RowSpec, kind: MessageKind, ns: str | None) -> etree.XSLT:
+    """The XSLT that prints one tab-separated line per row of ``spec``, compiled once per thread."""
+    key = (spec, kind.name, ns)
+    if key not in _STYLESHEETS.compiled:
+        _STYLESHEETS.compiled[key] = _compile(spec, kind, ns)
+    return _STYLESHEETS.compiled[key]
+
+
+def _compile(spec: RowSpec, kind: MessageKind, ns: str | None) -> etree.XSLT:
+    """Outer levels' values are computed once per record into variables, not once per row."""
     tab = "<xsl:text>&#9;</xsl:text>"
     body = ""
     outer: list[str] = []
@@ -89,6 +109,8 @@ def stylesheet(spec: RowSpec, kind: MessageKind, ns: str | None) -> etree.XSLT:
         if last:
             fields = [*(f'<xsl:value-of select="${v}"/>' for v in outer)]
             fields += [f'<xsl:value-of select="{_value(c, kind, ns)}"/>' for c in level.columns]
+            if level.count:
+                fields.append(f'<xsl:value-of select="count({_path(level.count, ns)})"/>')
             inner = tab.join(fields) + "<xsl:text>&#10;</xsl:text>"
         else:
             for c in level.columns:
@@ -106,17 +128,52 @@ def stylesheet(spec: RowSpec, kind: MessageKind, ns: str | None) -> etree.XSLT:
 
 
 def extract_rows(container: etree._Element, count: int, spec: RowSpec, kind: MessageKind, ns: str | None) -> pa.Table:
-    """Rows of the first ``count`` records of ``container`` as an Arrow table (types from the XSD)."""
-    text = bytes(stylesheet(spec, kind, ns)(etree.ElementTree(container), n=str(count + 1)))
-    names = list(spec.columns)
+    """Rows of the first ``count`` records of ``container`` as an Arrow table (types from the XSD).
+
+    With nested levels, the innermost rows are printed with their own columns only, and the outer
+    records once each with the number of innermost rows below them; their columns are then repeated
+    down in Arrow (a slot record's slot is printed once, not 10,000 times).
+    """
+    if len(spec.levels) == 1:
+        return typed_rows(rows_text(container, count, spec, kind, ns), spec.columns)
+    *outer, last = spec.levels
+    inner_spec = RowSpec((*(Level(lv.path, ()) for lv in outer), last))
+    outer_spec = RowSpec((*outer[:-1], Level(outer[-1].path, outer[-1].columns, count=last.path)))
+    inner = typed_rows(rows_text(container, count, inner_spec, kind, ns), last.columns)
+    records = typed_rows(rows_text(container, count, outer_spec, kind, ns), (*outer_spec.columns, ROWS))
+    return fill_down(records, inner, spec.columns)
+
+
+ROWS = "rows below"  # the count column of outer records
+
+
+def fill_down(records: pa.Table, inner: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    """``inner`` with the columns of ``records`` repeated down: record i over its next ``rows below`` rows."""
+    counts = records[ROWS].combine_chunks()
+    offsets = pa.concat_arrays([pa.array([0], pa.int64()), pc.cumulative_sum(counts)])
+    if offsets[-1].as_py() != inner.num_rows:
+        raise ValueError(f"{inner.num_rows} rows, but the records above them count {offsets[-1].as_py()}")
+    parent = pc.list_parent_indices(pa.ListArray.from_arrays(offsets, pa.nulls(inner.num_rows)))
+    taken = {c: records[c].take(parent) for c in records.column_names if c != ROWS}
+    return pa.table({c: taken[c] if c in taken else inner[c] for c in columns})
+
+
+def rows_text(container: etree._Element, count: int, spec: RowSpec, kind: MessageKind, ns: str | None) -> bytes:
+    """The rows as tab-separated text, one XSLT pass in C."""
+    return bytes(stylesheet(spec, kind, ns)(etree.ElementTree(container), n=str(count + 1)))
+
+
+def typed_rows(text: bytes, columns: tuple[str, ...]) -> pa.Table:
+    """Tab-separated rows converted to typed Arrow columns by pyarrow's C++ CSV reader."""
+    names = list(columns)
     if not text:
-        return pa.table({c: pa.array([], arrow_type(c)) for c in names})
+        return pa.table({c: pa.array([], _type(c)) for c in names})
     return pacsv.read_csv(
         io.BytesIO(text),
         read_options=pacsv.ReadOptions(column_names=names),
         parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: arrow_type(c) for c in names},
+            column_types={c: _type(c) for c in names},
             null_values=[""],
             strings_can_be_null=True,
         ),

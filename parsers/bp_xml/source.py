@@ -227,11 +227,9 @@ def open_xml(
     path: Path,
     limits: Limits = DEFAULT_LIMITS,
     force_encoding: str | None = None,
-    part: Part | None = None,
 ) -> Iterator[XmlStream]:
     """Open ``path`` and yield its XML document as UTF-8 chunks (see the module docstring).
 
-    With ``part``, only that part's top-level records are passed on (:func:`select_records`).
     Raises :class:`RejectedFile` with a BP0xx problem for anything refused before parsing.
     """
     with open_raw(path, limits) as (entry, raw):
@@ -251,105 +249,4 @@ def open_xml(
             head = next(chunks, b"")
             chunks = _prepend(head, chunks)
         namespace = _check_prolog(head)
-        if part is not None:
-            chunks = select_records(chunks, part)
         yield XmlStream(entry_name=entry, declared_encoding=label, namespace=namespace, chunks=chunks)
-
-
-@dataclass(frozen=True)
-class Part:
-    """Part ``index`` of ``count`` of a file: the top-level records (``JPMR00010``) of blocks
-    ``index``, ``index + count``, … of ``block`` records each."""
-
-    index: int
-    count: int
-    block: int = 1
-
-    def takes(self, record: int) -> bool:
-        return (record // self.block) % self.count == self.index
-
-
-_RECORD_NAME = b"JPMR00010"
-_CONTAINER_NAME = b"JPM00010"
-_PREFIX = re.compile(rb"[A-Za-z_][\w.-]*:")
-
-
-def _tag(buf: bytes, name: bytes, pos: int) -> tuple[int, int, bool] | None:
-    """The next start or end tag of element ``name`` (any prefix) at or after ``pos``:
-    (index of its '<', index after the name, is an end tag). ``bytes.find`` keeps this fast on big files."""
-    while True:
-        hit = buf.find(name, pos)
-        if hit < 0:
-            return None
-        lt = buf.rfind(b"<", max(0, hit - 64), hit)
-        after = hit + len(name)
-        if lt >= 0 and after < len(buf) and buf[after : after + 1] in (b">", b" ", b"\t", b"\r", b"\n", b"/"):
-            between = buf[lt + 1 : hit]
-            close = between.startswith(b"/")
-            between = between[1:] if close else between
-            if not between or _PREFIX.fullmatch(between):
-                return lt, after, close
-        if after >= len(buf):
-            return None
-        pos = after
-
-
-def select_records(chunks: Iterator[bytes], part: Part) -> Iterator[bytes]:
-    """Pass the envelope and only ``part``'s top-level records: a complete document of their own.
-
-    Every BP kind keeps its outer repeated record in ``JPM00010/JPMR00010`` (slots of a per-day file,
-    points of the others), and the XSD allows any number of them, so a part is valid exactly when its
-    records are. This is a fast textual split to parse one big file on several cores; a split fooled by
-    odd markup (a comment or CDATA holding such a tag) cuts a construct in two and the part is not
-    well-formed, and the caller then validates the whole file in one piece, which is authoritative.
-    """
-    buf = b""
-    state = "prolog"  # prolog -> between -> inside -> between ... -> epilogue
-    record, taking = -1, False
-    tail = 128  # a tag may straddle two chunks: keep this much back until the next one
-    for chunk in chunks:
-        buf += chunk
-        out: list[bytes] = []
-        while buf:
-            if state in ("prolog", "between"):
-                start = _tag(buf, _RECORD_NAME, 0)
-                while start is not None and start[2]:  # an end tag here would be odd markup; look further
-                    start = _tag(buf, _RECORD_NAME, start[1])
-                end = _tag(buf, _CONTAINER_NAME, 0) if state == "between" else None
-                if end is not None and end[2] and (start is None or end[0] < start[0]):
-                    state = "epilogue"
-                    continue
-                if start is None:
-                    keep = max(len(buf) - tail, 0)
-                    if state == "prolog":
-                        out.append(buf[:keep])
-                    buf = buf[keep:]
-                    break
-                if state == "prolog":
-                    out.append(buf[: start[0]])
-                buf = buf[start[0] :]
-                record += 1
-                taking = part.takes(record)
-                state = "inside"
-            elif state == "inside":
-                close = _tag(buf, _RECORD_NAME, 1)
-                while close is not None and not close[2]:
-                    close = _tag(buf, _RECORD_NAME, close[1])
-                gt = buf.find(b">", close[1]) if close is not None else -1
-                if close is None or gt < 0:  # the record goes on in the next chunk: pass or drop what is here
-                    keep = max(len(buf) - tail, 0)
-                    if taking:
-                        out.append(buf[:keep])
-                    buf = buf[keep:]
-                    break
-                if taking:
-                    out.append(buf[: gt + 1])
-                buf = buf[gt + 1 :]
-                state = "between"
-            else:
-                out.append(buf)
-                buf = b""
-        if out:
-            yield b"".join(out)
-    if buf:
-        yield buf

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
@@ -25,6 +26,40 @@ def interval_key(kind_bp_id: str) -> tuple[str, ...]:
     return ("supply_point_id", "split_code", "usage_date", "slot")
 
 
+def ascending_order(kind_bp_id: str) -> tuple[str, ...]:
+    """The key columns in the order a file lists its rows: slot records then points (W4), points then days
+    then slots (W5)."""
+    if kind_bp_id == "W4":
+        return ("usage_date", "slot", "supply_point_id")
+    return ("supply_point_id", "split_code", "usage_date", "slot")
+
+
+class AscendingKeys:
+    """Whether a file's keys, in the order its rows come, are strictly ascending (R4): then no key can
+    occur twice and the duplicate check is not needed. TSOs list points in order, so this is the common
+    case; when it is not so, :func:`find_duplicates` decides. Arrow compute, two rows at a time."""
+
+    def __init__(self, order: tuple[str, ...]) -> None:
+        self.order = order
+        self.ascending = True
+        self._last: list[pa.Array] | None = None
+
+    def add(self, table: pa.Table) -> None:
+        if not self.ascending or not table.num_rows:
+            return
+        cols = [table[c].combine_chunks() for c in self.order]
+        if self._last is not None:
+            cols = [pa.concat_arrays([last, col]) for last, col in zip(self._last, cols, strict=True)]
+        n = len(cols[0])
+        ahead = pc.less(cols[-1].slice(0, n - 1), cols[-1].slice(1))
+        for col in reversed(cols[:-1]):
+            before, after = col.slice(0, n - 1), col.slice(1)
+            ahead = pc.or_kleene(pc.less(before, after), pc.and_kleene(pc.equal(before, after), ahead))
+        if not pc.all(pc.fill_null(ahead, False)).as_py():
+            self.ascending = False
+        self._last = [col.slice(n - 1) for col in cols]
+
+
 class KeySpool(Sink):
     """A sink that spools only the key columns to a Parquet file, for :func:`find_duplicates`."""
 
@@ -37,6 +72,12 @@ class KeySpool(Sink):
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, keys.schema, compression="zstd")
         self._writer.write_table(keys)
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.path.unlink(missing_ok=True)
 
     def close(self) -> Path | None:
         if self._writer is None:

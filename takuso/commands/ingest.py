@@ -97,7 +97,7 @@ def _ingest_with_progress(files, layout, area, account, workers, console, csv_al
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        auto_refresh=False,  # no refresh thread: the parser workers can then be forked, which starts fast
+        auto_refresh=False,  # refreshed once per file (below): no refresh thread needed
     ) as progress:
         task = progress.add_task("ingesting", total=len(files))
 
