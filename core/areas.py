@@ -19,7 +19,7 @@ class Area:
     tso_ja: str
     tso_en: str
     company_area_char: str  # 5th character of a company code (事業者コード); assumed except '6'
-    adapter: str  # default download adapter: 'generic' or 'html_list'
+    adapter: str  # default download adapter: 'generic', 'html_list' or 'kansai'
 
 
 AREAS: dict[str, Area] = {
@@ -30,7 +30,7 @@ AREAS: dict[str, Area] = {
         Area("03", "東京", "Tokyo", "東京電力パワーグリッド", "TEPCO Power Grid", "3", "generic"),
         Area("04", "中部", "Chubu", "中部電力パワーグリッド", "Chubu Electric Power Grid", "4", "generic"),
         Area("05", "北陸", "Hokuriku", "北陸電力送配電", "Hokuriku Electric Power T&D", "5", "generic"),
-        Area("06", "関西", "Kansai", "関西電力送配電", "Kansai Transmission and Distribution", "6", "generic"),
+        Area("06", "関西", "Kansai", "関西電力送配電", "Kansai Transmission and Distribution", "6", "kansai"),
         Area("07", "中国", "Chugoku", "中国電力ネットワーク", "Chugoku Electric Power Network", "7", "generic"),
         Area("08", "四国", "Shikoku", "四国電力送配電", "Shikoku Electric Power T&D", "8", "html_list"),
         Area("09", "九州", "Kyushu", "九州電力送配電", "Kyushu Electric Power T&D", "9", "generic"),

@@ -38,7 +38,7 @@ from core.paths import resolve_warehouse
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_NAME = "takuso.toml"
-ADAPTERS = ("generic", "html_list")
+ADAPTERS = ("generic", "html_list", "kansai")
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 COMPANY_AREA_PLACEHOLDER = ":company_area_code"
 
@@ -82,7 +82,7 @@ class TsoConfig:
     base_url: str
     client_cert: ClientCertConfig
     enabled: bool = True
-    adapter: str = "generic"  # 'generic' (§4) or 'html_list' (Shikoku, §5)
+    adapter: str = "generic"  # 'generic' (§4), 'html_list' (Shikoku, §5) or 'kansai' (§6)
     path_prefix: str = ""  # with ':company_area_code' already replaced
     account: str = "default"  # download_account: which retailer certificate
     ca_bundle: Path | None = None  # None: the system's trusted CAs
@@ -92,6 +92,8 @@ class TsoConfig:
     timeout_s: float = 60.0
     retries: int = 3
     backoff_s: float = 1.0
+    file_deadline_s: float = 600.0  # one download attempt (listing or file), however slowly it trickles
+    tso_deadline_s: float = 3600.0  # the whole pull of this TSO, retries included
 
     @property
     def endpoint(self) -> str:
@@ -194,6 +196,8 @@ _TSO_KEYS = {
     "timeout_s",
     "retries",
     "backoff_s",
+    "file_deadline_s",
+    "tso_deadline_s",
 }
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -379,6 +383,8 @@ def _parse_tso(source: Path, code: str, table: Mapping[str, Any], retailer: str)
         timeout_s=r.positive("timeout_s", float, 60.0),
         retries=r.positive("retries", int, 3),
         backoff_s=r.positive("backoff_s", float, 1.0),
+        file_deadline_s=r.positive("file_deadline_s", float, TsoConfig.file_deadline_s),
+        tso_deadline_s=r.positive("tso_deadline_s", float, TsoConfig.tso_deadline_s),
     )
 
 

@@ -19,7 +19,7 @@ from core.areas import AREAS
 
 TABLE_SUFFIXES = (".csv", ".parquet")  # read header-driven through the CSV forms' alias map
 SUFFIXES = (".zip", ".xml", *TABLE_SUFFIXES)
-_CSV_AREA = re.compile(r"_(0[1-9]|10)_\d{6}$")
+_CSV_AREA = re.compile(r"_(0[1-9]|10)_[0-9]{6}$")  # ASCII digits only
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:

@@ -17,6 +17,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
+from prefect.states import Failed, State
 
 from core.config import Config, ConfigError, TsoConfig
 from core.paths import WarehouseLayout
@@ -122,7 +123,9 @@ def nightly(
 
     ``config`` (an embedded configuration, as ``takuso demo`` uses) wins over ``config_path``
     (``takuso.toml``). The result's ``exit_code`` follows the contract: 0, 1 (rejections or TSO
-    failures) or 2 (configuration error).
+    failures) or 2 (configuration error). A night whose exit status is not 0 ends in Prefect's
+    ``Failed`` state (its message says why), so ``serve`` and the Prefect UI show it; the result rides
+    along as the state's data (:func:`run_nightly` returns it).
     """
     try:
         plan = plan_run(
@@ -145,7 +148,7 @@ def nightly(
     return _finish(result, show_summary)
 
 
-def _finish(result: steps.NightlyResult, show_summary: bool) -> steps.NightlyResult:
+def _finish(result: steps.NightlyResult, show_summary: bool) -> steps.NightlyResult | State:
     create_markdown_artifact(
         key=ARTIFACT_KEY,
         markdown=summary_markdown(result),
@@ -153,4 +156,20 @@ def _finish(result: steps.NightlyResult, show_summary: bool) -> steps.NightlyRes
     )
     if show_summary:
         print_summary(result)
+    if result.exit_code:
+        return Failed(message=f"exit status {result.exit_code}: {result.verdict}", data=result)
     return result
+
+
+def run_nightly(**parameters: Any) -> tuple[steps.NightlyResult, State]:
+    """Run :func:`nightly` and return its result and its final Prefect state, whether it failed or not.
+
+    A crash (an exception the flow did not turn into a result) is raised again.
+    """
+    state = nightly(**parameters, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise result
+    if not isinstance(result, steps.NightlyResult):
+        raise RuntimeError(f"the nightly flow ended in state {state.name} without a result: {result!r}")
+    return result, state

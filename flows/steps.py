@@ -326,6 +326,20 @@ class NightlyResult:
         return 1 if bad else 0
 
     @property
+    def verdict(self) -> str:
+        """Why the night is not all good, in one line ("" when it is): the error, failed TSOs, rejections."""
+        if self.error:
+            return f"configuration error: {self.error}"
+        parts = []
+        failed = [a.area_code for a in self.areas if a.failures]
+        rejected = sum(a.rejected for a in self.areas)
+        if failed:
+            parts.append(f"{len(failed)} TSO(s) failed ({', '.join(failed)})")
+        if rejected:
+            parts.append(f"{rejected} file(s) rejected")
+        return "; ".join(parts)
+
+    @property
     def totals(self) -> AreaSummary:
         total = AreaSummary("total")
         for a in self.areas:

@@ -137,7 +137,7 @@ def test_missing_file(tmp_path: Path) -> None:
         ('[tso."03"]\nenabled = false\n', "key 'retailer_code': missing"),
         (HEAD + '[tso."03"]\nbase_url = "http://x"\n', "key 'base_url': must start with https://"),
         (HEAD + '[tso."03"]\nbase_url = "https://x"\n', "key 'pkcs12': no client certificate"),
-        (HEAD + '[tso."03"]\nenabled = false\nadapter = "kansai"\n', "key 'adapter'"),
+        (HEAD + '[tso."03"]\nenabled = false\nadapter = "osaka"\n', "key 'adapter'"),
         (HEAD + '[tso."03"]\nenabled = false\nkinds = ["daily"]\n', "key 'kinds': unknown message kind"),
         (HEAD + '[tso."03"]\nenabled = false\nmin_tls = "1.4"\n', "key 'min_tls'"),
         (HEAD + '[tso."03"]\nenabled = false\naccount = "../x"\n', "key 'account'"),

@@ -22,8 +22,8 @@ from sample_data.csv_forms import write_csv_forms
 from tso.simulator import Simulator
 
 MONTH = date(2024, 4, 1)
-AREAS = ["03", "08"]  # a generic portal and the Shikoku (html_list) flow
-FAILING = "06"
+AREAS = ["03", "06", "08"]  # a generic portal, the Kansai flow and the Shikoku (html_list) flow
+FAILING = "05"
 FAST = {"retries": 1, "backoff_s": 0.01, "timeout_s": 5.0}
 
 pytestmark = pytest.mark.timeout(120)
@@ -59,10 +59,15 @@ def config_for(sim: Simulator, areas: list[str], warehouse: Path) -> Config:
     )
 
 
-def run_night(config: Config, warehouse: Path, **kwargs):
-    from flows.nightly import nightly
+def run_night_state(config: Config | None, warehouse: Path, **kwargs):
+    """The night's result and its final Prefect state."""
+    from flows.nightly import run_nightly
 
-    return nightly(config=config, warehouse=str(warehouse), retry_delay_s=0.05, show_summary=False, **kwargs)
+    return run_nightly(config=config, warehouse=str(warehouse), retry_delay_s=0.05, show_summary=False, **kwargs)
+
+
+def run_night(config: Config, warehouse: Path, **kwargs):
+    return run_night_state(config, warehouse, **kwargs)[0]
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
@@ -80,16 +85,17 @@ def first_night(prefect_harness, sim: Simulator, tmp_path_factory: pytest.TempPa
     warehouse = tmp_path_factory.mktemp("wh")
     inbox = WarehouseLayout(warehouse).inbox
     forms = write_csv_forms(inbox, areas=["03"], billing_month=MONTH, seed=3)
-    result = run_night(config_for(sim, AREAS, warehouse), warehouse)
-    return warehouse, result, forms
+    night = run_night_state(config_for(sim, AREAS, warehouse), warehouse)
+    return warehouse, night, forms
 
 
 # ------------------------------------------------------------------------------------------ end to end
 
 
 def test_nightly_run_loads_every_area(first_night):
-    warehouse, result, _ = first_night
+    warehouse, (result, state), _ = first_night
     assert result.exit_code == 0, result.areas
+    assert state.is_completed()
     loaded = dict(query(warehouse, "SELECT area_code, count(*) FROM ingested_files WHERE status = 'loaded' GROUP BY 1"))
     assert set(loaded) == set(AREAS)
     assert set(rows_per_area(warehouse)) == set(AREAS)
@@ -98,7 +104,7 @@ def test_nightly_run_loads_every_area(first_night):
 
 
 def test_inbox_files_are_ingested_and_moved_into_raw(first_night):
-    warehouse, result, forms = first_night
+    warehouse, (result, _), forms = first_night
     layout = WarehouseLayout(warehouse)
     assert not list(layout.inbox.rglob("*.csv"))
     for form in forms:
@@ -128,10 +134,11 @@ def test_tso_tag_concurrency_limits_exist_after_a_run(first_night):
 def test_one_failing_tso_does_not_stop_the_others_and_exits_1(prefect_harness, sim: Simulator, tmp_path: Path):
     sim.set_faults(FAILING, listing_error_first=1000)  # 503 on every listing: transient, retried, then given up
     try:
-        result = run_night(config_for(sim, ["03", FAILING], tmp_path), tmp_path)
+        result, state = run_night_state(config_for(sim, ["03", FAILING], tmp_path), tmp_path)
     finally:
         sim.set_faults(FAILING)
     assert result.exit_code == 1
+    assert state.is_failed() and f"1 TSO(s) failed ({FAILING})" in state.message
     by_area = {a.area_code: a for a in result.areas}
     assert by_area["03"].loaded > 0 and not by_area["03"].failures
     assert by_area[FAILING].failures and "gave up after" in by_area[FAILING].failures[0]
@@ -145,8 +152,9 @@ def test_rejected_inbox_file_is_quarantined_moved_and_exits_1(prefect_harness, s
     bad = layout.inbox / "03" / "generator_allocated_energy_03_202404.csv"
     bad.parent.mkdir(parents=True)
     bad.write_text("not,a,form\n1,2,3\n", encoding="utf-8")
-    result = run_night(config_for(sim, [], tmp_path), tmp_path)
+    result, state = run_night_state(config_for(sim, [], tmp_path), tmp_path)
     assert result.exit_code == 1
+    assert state.is_failed() and "1 file(s) rejected" in state.message
     assert not bad.exists()
     assert (layout.raw_dir("03", "default") / bad.name).exists()
     assert (layout.quarantine / "03" / bad.name).exists()
@@ -156,6 +164,69 @@ def test_configuration_error_exits_2(prefect_harness, tmp_path: Path):
     from takuso.commands.run import run_run
 
     assert run_run(tmp_path / "missing.toml", warehouse=tmp_path) == 2
+
+
+def test_a_configuration_error_inside_the_flow_ends_it_failed(prefect_harness, tmp_path: Path):
+    """As a scheduled run of ``serve`` meets it: the flow reads a missing takuso.toml."""
+    result, state = run_night_state(None, tmp_path, config_path=str(tmp_path / "missing.toml"))
+    assert result.exit_code == 2
+    assert state.is_failed() and "configuration error" in state.message and "missing.toml" in state.message
+
+
+def _takuso(args: list[str], tmp_path: Path, **env: str):
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), **env}
+    environment.pop("PREFECT_API_URL", None)
+    return subprocess.run(
+        [sys.executable, "-c", "from takuso.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=300,
+    )
+
+
+def test_a_missing_configuration_is_reported_before_prefect_starts(tmp_path: Path):
+    done = _takuso(["run", "--config", str(tmp_path / "missing.toml")], tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "configuration file not found" in output
+    assert "Flow run" not in output and "Prefect" not in output and not (tmp_path / "prefect-home").exists()
+
+
+def test_prefect_is_given_time_to_start_its_local_server(tmp_path: Path):
+    import subprocess
+    import sys
+
+    code = (
+        "from flows.prefect_home import STARTUP_TIMEOUT_S, prefect_defaults\n"
+        "prefect_defaults()\n"
+        "from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS as S\n"
+        "print(S.value(), STARTUP_TIMEOUT_S)\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True)
+    seen, ours = out.stdout.split()
+    assert int(seen) == int(ours) > 20  # Prefect's own default is 20 s
+
+
+def test_when_prefect_does_not_start_the_message_says_what_to_do(tmp_path: Path):
+    toml = tmp_path / "takuso.toml"
+    toml.write_text('retailer_code = "9999"\nloopback_only = true\n', encoding="utf-8")
+    # A wait of 0 s: Prefect gives up before its server can answer, as a too-short wait would on a busy machine.
+    done = _takuso(
+        ["run", "--config", str(toml), "--warehouse", str(tmp_path / "wh")],
+        tmp_path,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="0",
+    )
+    output = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, output
+    assert "starting Prefect's local API server" in output
+    assert "did not start within 0 s" in output and "What to do" in output and "PREFECT_API_URL" in output
+    assert "Traceback" not in output
 
 
 # ---------------------------------------------------------------------------------------------- Dask

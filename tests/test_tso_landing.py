@@ -66,7 +66,7 @@ def test_a_broken_stream_never_lands(tmp_path: Path) -> None:
 def test_an_existing_file_is_never_overwritten(tmp_path: Path) -> None:
     land(tmp_path)
     with pytest.raises(FileExistsError):
-        land(tmp_path, data=b"other bytes", expected=None)
+        land(tmp_path, data=b"PK\x03\x04 other bytes", expected=None)
     assert (tmp_path / NAME).read_bytes() == DATA
     assert [p for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 

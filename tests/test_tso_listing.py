@@ -104,3 +104,31 @@ def test_unsafe_names_never_contain_separators(name: str) -> None:
 def test_round_trip_of_generated_listings(pairs: list[tuple[str, int]]) -> None:
     items = ",".join(f'rfilename{n}:"{name}",rfilesize{n}:"{size}"' for n, (name, size) in enumerate(pairs, 1))
     assert [(f.name, f.size) for f in parse_comment_listing(body(items)).files] == pairs
+
+
+@pytest.mark.parametrize("where", [6, 23])  # a digit of the year, of the section
+@pytest.mark.parametrize("digit", ["２", "٢", "२"])  # fullwidth, Arabic-Indic, Devanagari two
+def test_a_name_with_non_ascii_digits_is_skipped(digit: str, where: int) -> None:
+    impostor = A[:where] + digit + A[where + 1 :]
+    listing = parse_comment_listing(body(f'rfilename1:"{impostor}",rfilesize1:"1",rfilename2:"{A}",rfilesize2:"2"'))
+    assert [f.name for f in listing.files] == [A]
+    assert listing.skipped[0][0] == impostor and "not a BP file name" in listing.skipped[0][1]
+
+
+def test_a_listing_number_or_size_in_fullwidth_digits_is_an_error() -> None:
+    with pytest.raises(ListingError):
+        parse_comment_listing(body(f'rfilename１:"{A}",rfilesize１:"1"'))
+    with pytest.raises(ListingError):
+        parse_comment_listing(body(f'rfilename1:"{A}",rfilesize1:"１２"'))
+
+
+def test_bp_and_csv_names_take_ascii_digits_only() -> None:
+    from pathlib import Path
+
+    from core.inputs import area_of
+    from parsers.bp_xml.filename import FileNameError, parse_bp_filename
+
+    with pytest.raises(FileNameError):
+        parse_bp_filename("W41120２０２４0401" + "0000000000.zip")
+    assert area_of(Path("form1_03_202404.csv")) == "03"
+    assert area_of(Path("form1_03_２０２４04.csv")) is None

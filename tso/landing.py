@@ -4,7 +4,9 @@ tso-download.md §8: a body is streamed to a hidden temporary file in the same f
 (``.<name>.<random>.part``) while its SHA-256 is computed; its size is checked against the listing;
 it is fsynced and then linked into place atomically (never overwriting an existing file). A sidecar
 ``<name>.meta.json`` records sha256, bytes, downloaded_at, url, area_code and account. A truncated or
-wrong-size body is never landed: the temporary file is removed.
+wrong-size body, or one whose first bytes are not what its name promises (``tso.content``: an HTML
+error page answered with 200), is never landed: the temporary file is removed. Temporary files that a
+killed pull left behind are removed by the next pull (:func:`remove_stale_parts`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from core.files import fsync_dir
 from core.paths import WarehouseLayout
+from tso.content import HEAD_BYTES, content_problem
 from tso.listing import unsafe_name_reason
 
 META_SUFFIX = ".meta.json"
@@ -30,6 +34,10 @@ FILE_MODE = 0o640
 
 class SizeMismatch(IOError):
     """The body's size differs from the size the listing announced (retried, then reported)."""
+
+
+class UnexpectedContent(IOError):
+    """The body is not what the file name promises (an error page, say); retried, then reported."""
 
 
 class Presence(Enum):
@@ -104,7 +112,8 @@ def land_stream(
 ) -> LandedFile:
     """Stream ``chunks`` into ``folder/name`` atomically, or land nothing.
 
-    Raises :class:`SizeMismatch` when the body is longer or shorter than ``expected_size``, and
+    Raises :class:`SizeMismatch` when the body is longer or shorter than ``expected_size``,
+    :class:`UnexpectedContent` when its first bytes are not what ``name`` promises, and
     :class:`FileExistsError` if another process landed the same name meanwhile. Any error (including a
     broken connection while ``chunks`` is iterated) removes the temporary file.
     """
@@ -117,11 +126,16 @@ def land_stream(
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
     size = 0
+    head = b""
     try:
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 if not chunk:
                     continue
+                if len(head) < HEAD_BYTES:
+                    head += chunk[: HEAD_BYTES - len(head)]
+                    if len(head) == HEAD_BYTES:
+                        _check_content(name, head)
                 size += len(chunk)
                 if expected_size is not None and size > expected_size:
                     raise SizeMismatch(f"{name}: body longer than the {expected_size} bytes listed")
@@ -131,6 +145,8 @@ def land_stream(
             os.fsync(fh.fileno())
         if expected_size is not None and size != expected_size:
             raise SizeMismatch(f"{name}: received {size} bytes, the listing says {expected_size}")
+        if len(head) < HEAD_BYTES:
+            _check_content(name, head)
         os.chmod(tmp, FILE_MODE)
         os.link(tmp, final)  # atomic and never overwrites an existing file
         tmp.unlink()
@@ -152,6 +168,38 @@ def land_stream(
     return landed
 
 
+def _check_content(name: str, head: bytes) -> None:
+    problem = content_problem(name, head)
+    if problem:
+        raise UnexpectedContent(f"{name}: the portal's answer is {problem}; nothing was stored")
+
+
+def _is_part(name: str) -> bool:
+    return name.startswith(".") and name.endswith(PART_SUFFIX)
+
+
+def remove_stale_parts(folder: Path, idle_s: float, now: float | None = None) -> list[str]:
+    """Remove temporary ``.part`` files not written to for ``idle_s`` seconds; return their names.
+
+    A running download writes its temporary file at least every read timeout and is abandoned at its
+    deadline, so a file idle for longer than the file deadline belongs to a pull that was killed.
+    """
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    removed = []
+    for path in folder.iterdir():
+        if not _is_part(path.name):
+            continue
+        try:
+            if now - path.lstat().st_mtime > idle_s:
+                path.unlink()
+                removed.append(path.name)
+        except FileNotFoundError:  # finished or removed meanwhile
+            continue
+    return sorted(removed)
+
+
 def is_landing_artifact(path: Path) -> bool:
     """True for sidecars and temporary files, which ingest should not treat as data files."""
-    return path.name.endswith(META_SUFFIX) or (path.name.startswith(".") and path.name.endswith(PART_SUFFIX))
+    return path.name.endswith(META_SUFFIX) or _is_part(path.name)

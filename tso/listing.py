@@ -3,6 +3,7 @@
 * Generic protocol (tso-download.md §4): the first ``<comment>…</comment>`` holds comma-separated
   ``rfilenameN:"<name>"`` and ``rfilesizeN:"<bytes>"`` items, paired by N.
 * Shikoku (§5): an HTML page whose ``<a href>`` links point at ``FileReceiver.action?file=<name>``.
+* Kansai (§6): an HTML page whose anchors call ``xmlDL('i','list','kbn')``; the link text is the name.
 
 Names that are not BP file names (bp-xml.md §4) are reported and skipped; names containing ``/``,
 ``\\`` or ``..`` are rejected, because a name is later used as a file name in the landing zone.
@@ -39,7 +40,7 @@ class Listing:
     skipped: tuple[tuple[str, str], ...] = field(default=())
 
 
-_ITEM = re.compile(r'^\s*rfile(?P<what>name|size)(?P<n>\d+)\s*:\s*"(?P<value>[^"]*)"\s*$')
+_ITEM = re.compile(r'^\s*rfile(?P<what>name|size)(?P<n>[0-9]+)\s*:\s*"(?P<value>[^"]*)"\s*$')
 
 
 def unsafe_name_reason(name: str) -> str | None:
@@ -150,3 +151,48 @@ def parse_html_links(html: str, receiver: str = "FileReceiver.action") -> Listin
             continue
         pairs.append((values[0], None))  # parse_qs has already percent-decoded it
     return classify(pairs)
+
+
+_XMLDL = re.compile(r"xmlDL\(\s*'([0-9]+)'\s*,\s*'([0-9]+)'\s*,\s*'([0-9]+)'\s*\)")
+
+
+class _XmlDlLinks(HTMLParser):
+    """Anchors whose ``onclick`` (or ``href="javascript:…"``) calls ``xmlDL(…)``, with their link text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[tuple[str, str, str], str]] = []
+        self._open: tuple[str, str, str] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "a":
+            return
+        values = dict(attrs)
+        call = _XMLDL.search(values.get("onclick") or "") or _XMLDL.search(values.get("href") or "")
+        self._open = (call[1], call[2], call[3]) if call else None
+        self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open is not None:
+            self.links.append((self._open, "".join(self._text).strip()))
+            self._open = None
+
+
+def parse_xmldl_links(html: str) -> tuple[Listing, dict[str, tuple[str, str, str]]]:
+    """Parse a Kansai list page (§6): anchors calling ``xmlDL('i','list','kbn')`` whose text is the ZIP name.
+
+    Returns the listing and, per usable name, the three arguments of its ``xmlDL`` call, which the
+    download request repeats. Anchors without such a call are ignored.
+    """
+    parser = _XmlDlLinks()
+    parser.feed(html)
+    parser.close()
+    listing = classify([(name, None) for _, name in parser.links])
+    usable = {f.name for f in listing.files}
+    arguments = {name: args for args, name in parser.links if name in usable}
+    return listing, arguments

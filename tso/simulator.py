@@ -7,6 +7,10 @@ A real HTTPS server on 127.0.0.1 that REQUIRES a client certificate signed by th
 * Shikoku (§5), area 08 only: ``POST /08/Menu1.action`` (sets a session cookie), ``POST
   /08/30min/FileListReceiver.action`` (HTML in cp932 with ``<a href>`` links) and ``GET
   /08/30min/FileReceiver.action?file=<name>``; the last two need the cookie.
+* Kansai (§6), area 06 only: the pages of :data:`tso.adapters.KANSAI`: ``POST /06/H24DF700A04.do``
+  (sets a session cookie), ``POST /06/H24DF710A02.do`` with the list form (HTML in cp932, one anchor
+  ``xmlDL('i','list','kbn')`` per file, its text the ZIP name) and ``GET /06/H24DF720A02.do?…``
+  with the anchor's arguments; the last two need the cookie.
 
 Files are served from ``ROOT/<area_code>/*.zip`` (re-read on every listing) plus any added with
 :meth:`Simulator.add_file`. Faults are switched per area with :meth:`Simulator.set_faults`; the
@@ -36,13 +40,19 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from core.areas import AREAS
+from parsers.bp_xml.filename import FileNameError, parse_bp_filename
+from tso.adapters import KANSAI
 from tso.listing import unsafe_name_reason
 from tso.pki import LocalPKI, ensure_test_pki
 
 log = logging.getLogger(__name__)
 
 SHIKOKU = "08"
+KANSAI_AREA = "06"
 SERVER_CERTS = ("valid", "expired", "untrusted")
+TLS_VERSIONS = {"1.0": ssl.TLSVersion.TLSv1, "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+TRICKLE_MAX_S = 120.0  # a trickling answer stops after this long, whether or not the client is still there
+ERROR_PAGE = "<!DOCTYPE html><html><head><title>エラー</title></head><body>セッションが切れました</body></html>"
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,10 @@ class Faults:
     * ``delay_s``: sleep before answering listings and files
     * ``wrong_size``: list every file with its size + 1
     * ``listing_error_first``: answer the listing with 503 this many times
+    * ``trickle_first`` / ``trickle_rate``: send a file one byte every ``trickle_interval_s`` seconds
+      (at most :data:`TRICKLE_MAX_S`; the server stops when the client goes away)
+    * ``error_page_first`` / ``error_page_rate``: answer a file request with ``200 OK`` and an HTML error page
+    * ``listing_trickle_first``: send the generic listing one byte every ``trickle_interval_s`` this many times
     """
 
     error_rate: float = 0.0
@@ -63,6 +77,12 @@ class Faults:
     delay_s: float = 0.0
     wrong_size: bool = False
     listing_error_first: int = 0
+    trickle_first: int = 0
+    trickle_rate: float = 0.0
+    trickle_interval_s: float = 0.5
+    error_page_first: int = 0
+    error_page_rate: float = 0.0
+    listing_trickle_first: int = 0
 
 
 class _State:
@@ -94,7 +114,7 @@ class _State:
         return found
 
     def fire(self, area: str, switch: str) -> bool:
-        """Decide whether fault ``switch`` ('error', 'truncate', 'listing_error') hits this request."""
+        """Decide whether fault ``switch`` ('error', 'truncate', 'listing_error', …) hits this request."""
         with self.lock:
             faults = self.faults.get(area, Faults())
             key = (area, switch)
@@ -159,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             return
         area, rest, query = route
-        is_file = rest in ("FileReceiver", "30min/FileReceiver.action")
+        is_file = rest in ("FileReceiver", "30min/FileReceiver.action", KANSAI.download_page)
         if is_file:
             with state.lock:
                 state.in_flight += 1
@@ -178,12 +198,20 @@ class _Handler(BaseHTTPRequestHandler):
         if rest == "FileListReceiver":
             self._listing(area, faults)
         elif rest == "FileReceiver":
-            self._file(area, query)
+            self._file(area, _one(query, "file"))
         elif area == SHIKOKU and rest == "30min/FileReceiver.action":
             if not self._cookie_ok():
                 self._send(403, b"session expired: open Menu1.action first")
                 return
-            self._file(area, query)
+            self._file(area, _one(query, "file"))
+        elif area == KANSAI_AREA and rest == KANSAI.download_page:
+            if not self._cookie_ok():
+                self._send(200, ERROR_PAGE.encode("cp932"))  # a portal's way: an error page, status 200
+                return
+            key = (_one(query, "selectedList"), _one(query, "koatsuTeatsuKbn"), _one(query, "selectedIndex"))
+            fixed = all(_one(query, k) == v for k, v in KANSAI.download_fixed)
+            name = _kansai_index(self.server.state.files(area)).get(key) if fixed else None
+            self._file(area, name or "")
         else:
             self._send(404, b"not found")
 
@@ -192,12 +220,14 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests.append(("POST", self.path))
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        form = self.rfile.read(min(length, 65536)) if length else b""
         route = self._route()
         if route is None:
             return
         area, rest, _ = route
+        if area == KANSAI_AREA:
+            self._kansai_post(area, rest, parse_qs(form.decode("ascii", errors="replace")))
+            return
         if area != SHIKOKU:
             self._send(404, b"not found")
             return
@@ -205,17 +235,10 @@ class _Handler(BaseHTTPRequestHandler):
         if faults.delay_s:
             time.sleep(faults.delay_s)
         if rest == "Menu1.action":
-            token = secrets.token_hex(16)
-            with state.lock:
-                state.sessions.add(token)
             body = (
                 "<html><body><h1>託送業務メニュー</h1><a href='30min/FileListReceiver.action'>30分値</a></body></html>"
             )
-            self._send(
-                200,
-                body.encode("cp932"),
-                headers={"Set-Cookie": f"JSESSIONID={token}; Path=/; Secure; HttpOnly"},
-            )
+            self._send(200, body.encode("cp932"), headers=self._new_session())
         elif rest == "30min/FileListReceiver.action":
             if not self._cookie_ok():
                 self._send(403, "セッションがありません".encode("cp932"))
@@ -236,6 +259,44 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"not found")
 
+    def _new_session(self) -> dict[str, str]:
+        token = secrets.token_hex(16)
+        with self.server.state.lock:
+            self.server.state.sessions.add(token)
+        return {"Set-Cookie": f"JSESSIONID={token}; Path=/; Secure; HttpOnly"}
+
+    def _kansai_post(self, area: str, rest: str, form: dict[str, list[str]]) -> None:
+        state = self.server.state
+        faults = self._faults(area)
+        if faults.delay_s:
+            time.sleep(faults.delay_s)
+        if rest == KANSAI.session_page:
+            menu = f"<form method='post' action='{KANSAI.list_page}'></form>"
+            body = f"<html><body><h1>NSC提供情報メニュー</h1>{menu}</body></html>"
+            self._send(200, body.encode(KANSAI.encoding), headers=self._new_session())
+        elif rest == KANSAI.list_page:
+            if not self._cookie_ok():
+                self._send(200, ERROR_PAGE.encode(KANSAI.encoding))
+                return
+            if any(_one(form, k) != v for k, v in KANSAI.list_form):
+                self._send(400, "不正な要求です".encode(KANSAI.encoding))
+                return
+            if state.fire(area, "listing_error"):
+                self._send(503, b"busy")
+                return
+            rows = "".join(
+                f"<tr><td><a href=\"#\" onclick=\"xmlDL('{index}','{list_no}','{kbn}');return false;\">"
+                f"{html.escape(name)}</a></td></tr>"
+                for (list_no, kbn, index), name in _kansai_index(state.files(area)).items()
+            )
+            page = (
+                f"<html><head><meta charset='Shift_JIS'><title>同時同量支援</title></head><body>"
+                f"<a href='#' onclick=\"menu();\">メニューへ戻る</a><table>{rows}</table></body></html>"
+            )
+            self._send(200, page.encode(KANSAI.encoding))
+        else:
+            self._send(404, b"not found")
+
     def _listing(self, area: str, faults: Faults) -> None:
         state = self.server.state
         if state.fire(area, "listing_error"):
@@ -246,11 +307,13 @@ class _Handler(BaseHTTPRequestHandler):
             size = len(data) + (1 if faults.wrong_size else 0)
             items.append(f'rfilename{n}:"{name}",rfilesize{n}:"{size}"')
         body = f"<html><body><comment>{','.join(items)}</comment></body></html>"
+        if state.fire(area, "listing_trickle"):
+            self._trickle(body.encode("ascii"), faults.trickle_interval_s, "text/html")
+            return
         self._send(200, body.encode("ascii"))
 
-    def _file(self, area: str, query: dict[str, list[str]]) -> None:
+    def _file(self, area: str, name: str) -> None:
         state = self.server.state
-        name = (query.get("file") or [""])[0]
         if unsafe_name_reason(name):
             self._send(400, b"bad file name")
             return
@@ -271,7 +334,53 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if state.fire(area, "error_page"):
+            self._send(200, ERROR_PAGE.encode("cp932"))
+            return
+        if state.fire(area, "trickle"):
+            self._trickle(data, self._faults(area).trickle_interval_s)
+            return
         self._send(200, data, ctype="application/zip")
+
+    def _trickle(self, data: bytes, interval_s: float, ctype: str = "application/zip") -> None:
+        """Send ``data`` one byte at a time: slower than any deadline, never slow enough for a read timeout."""
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        stop_at = time.monotonic() + TRICKLE_MAX_S
+        try:
+            for i in range(len(data)):
+                if time.monotonic() > stop_at:
+                    return
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                time.sleep(interval_s)
+        except OSError:  # the client gave up
+            return
+
+
+def _one(query: dict[str, list[str]], key: str) -> str:
+    return (query.get(key) or [""])[0]
+
+
+def _kansai_index(files: dict[str, bytes]) -> dict[tuple[str, str, str], str]:
+    """The Kansai list page's arguments per file: (list, voltage selector, index within that list) → name."""
+    kinds, kbns = dict(KANSAI.list_kinds), dict(KANSAI.voltage_kbn)
+    index: dict[tuple[str, str, str], str] = {}
+    counters: dict[tuple[str, str], int] = {}
+    for name in files:
+        try:
+            kind = parse_bp_filename(name).kind
+        except FileNameError:
+            continue  # the list page shows BP files only
+        group = (kinds[kind.bp_id], kbns[kind.voltage])
+        n = counters.get(group, 0)
+        counters[group] = n + 1
+        index[(*group, str(n))] = name
+    return index
 
 
 class _Server(ThreadingHTTPServer):
@@ -284,9 +393,17 @@ class _Server(ThreadingHTTPServer):
         # TLS handshake in the handler thread, so a slow or failing client never blocks accept().
         request.settimeout(10)
         try:
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
+            tls = self.ssl_context.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        except (ssl.SSLError, OSError) as exc:
+            log.debug("simulator: TLS setup with %s failed: %s", client_address, exc)
+            return
+        try:
+            tls.do_handshake()
         except (ssl.SSLError, OSError) as exc:
             log.debug("simulator: TLS handshake with %s failed: %s", client_address, exc)
+            _linger(tls)
+            with contextlib.suppress(OSError):
+                tls.close()
             return
         try:
             super().finish_request(tls, client_address)
@@ -296,6 +413,22 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("simulator: error while serving %s", client_address, exc_info=True)
+
+
+def _linger(sock: socket.socket, seconds: float = 1.0) -> None:
+    """Read what the client still sends before closing, as web servers do ("lingering close").
+
+    Under TLS 1.3 a client sends its first request before it reads the server's verdict on its
+    certificate; closing at once would answer that request with a reset, and the alert (``unknown ca``)
+    would be lost on the way.
+    """
+    with contextlib.suppress(OSError):
+        # The plain socket's calls: the TLS layer is broken after a failed handshake.
+        socket.socket.shutdown(sock, socket.SHUT_WR)
+        sock.settimeout(seconds)
+        stop_at = time.monotonic() + seconds
+        while time.monotonic() < stop_at and socket.socket.recv(sock, 4096):
+            pass
 
 
 def _is_loopback(host: str) -> bool:
@@ -312,6 +445,7 @@ class Simulator:
 
     ``server_cert``: ``"valid"`` (signed by the test CA), ``"expired"`` or ``"untrusted"`` (signed by a
     CA the client does not know). ``port`` 0 picks an ephemeral port. ``host`` must be loopback.
+    ``tls``: the lowest and highest TLS version the server speaks (``"1.0"``, ``"1.2"``, ``"1.3"``).
     """
 
     def __init__(
@@ -324,11 +458,15 @@ class Simulator:
         host: str = "127.0.0.1",
         server_cert: str = "valid",
         seed: int | None = 0,
+        tls: tuple[str, str] = ("1.2", "1.3"),
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"the simulator listens on loopback only, not {host!r}")
         if server_cert not in SERVER_CERTS:
             raise ValueError(f"server_cert must be one of {', '.join(SERVER_CERTS)}")
+        if not set(tls) <= set(TLS_VERSIONS):
+            raise ValueError(f"tls versions must be among {', '.join(TLS_VERSIONS)}")
+        self.tls = tls
         unknown = [a for a in areas or [] if a not in AREAS]
         if unknown:
             raise ValueError(f"unknown area code(s) {', '.join(unknown)}")
@@ -349,7 +487,9 @@ class Simulator:
             "untrusted": (self.pki.untrusted_server_cert, self.pki.untrusted_server_key),
         }[self.server_cert]
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if self.tls[0] == "1.0":
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let this OpenSSL speak TLS 1.0 at all, for tests only
+        ctx.minimum_version, ctx.maximum_version = TLS_VERSIONS[self.tls[0]], TLS_VERSIONS[self.tls[1]]
         ctx.load_cert_chain(str(cert), str(key))
         ctx.load_verify_locations(cafile=str(self.pki.ca_cert))
         ctx.verify_mode = ssl.CERT_REQUIRED  # mutual TLS: no client certificate, no connection

@@ -4,6 +4,7 @@
   are the configured ``ca_bundle`` or the system's. There is no switch to turn verification off.
 * Minimum TLS version 1.2 unless configured lower, in which case every connection logs a warning
   (tso-download.md §3 rule 4).
+* Every HTTPS connection puts itself under the current download deadline (:mod:`tso.deadline`).
 * Loopback guard (§11.2): in test/demo mode (a flag, or ``TAKUSO_LOOPBACK_ONLY=1``) every request,
   redirects included, is refused unless its host resolves only to 127.0.0.0/8 or ::1.
 """
@@ -21,6 +22,10 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import connectionpool
+from urllib3.connection import HTTPSConnection
+
+from tso.deadline import watch
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,24 @@ def make_ssl_context(
     return ctx
 
 
+class _WatchedConnection(HTTPSConnection):
+    """An HTTPS connection that puts itself under the current download deadline (:mod:`tso.deadline`)."""
+
+    def connect(self) -> None:
+        super().connect()
+        watch(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        watch(self)  # a connection kept alive from an earlier request
+        super().request(*args, **kwargs)
+
+
+class HTTPSConnectionPool(connectionpool.HTTPSConnectionPool):
+    """urllib3's pool (same name, as it appears in messages) with :class:`_WatchedConnection`."""
+
+    ConnectionCls = _WatchedConnection
+
+
 class TlsAdapter(HTTPAdapter):
     """HTTPAdapter that always uses our ``ssl`` context (CAs, client certificate, minimum version)."""
 
@@ -82,6 +105,8 @@ class TlsAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._ctx
         super().init_poolmanager(*args, **kwargs)
+        pools = self.poolmanager.pool_classes_by_scheme
+        self.poolmanager.pool_classes_by_scheme = {**pools, "https": HTTPSConnectionPool}
 
     def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
         # Ignore per-request verify/cert: the context decides, and it always verifies.

@@ -12,8 +12,11 @@ from datetime import date, datetime
 
 from core.kinds import MESSAGE_KINDS, MessageKind
 
-_W4 = re.compile(r"^W4(?P<code>\d{4})(?P<date>\d{8})(?P<time>\d{4})(?P<rev>\d{2})(?P<sec>\d{2}|\d{4})$")
-_W5 = re.compile(r"^W5(?P<code>\d{4})(?P<date>\d{8})(?P<rev>\d{2})(?P<sec>\d{5})$")
+# ASCII digits only: ``\d`` would also accept fullwidth (２) and other Unicode digits, and strptime/int read them.
+_W4 = re.compile(
+    r"^W4(?P<code>[0-9]{4})(?P<date>[0-9]{8})(?P<time>[0-9]{4})(?P<rev>[0-9]{2})(?P<sec>[0-9]{2}|[0-9]{4})$"
+)
+_W5 = re.compile(r"^W5(?P<code>[0-9]{4})(?P<date>[0-9]{8})(?P<rev>[0-9]{2})(?P<sec>[0-9]{5})$")
 _SUFFIXES = (".zip", ".xml")
 
 

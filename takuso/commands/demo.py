@@ -3,8 +3,8 @@
 1. a throwaway test PKI and one TSO simulator for all 10 areas (HTTPS on 127.0.0.1, client certificate
    required), serving the sample BP files;
 2. the sample CSV forms dropped into the inbox (they are downloaded by hand in real life);
-3. the nightly flow (Prefect's local ephemeral API, its home inside the warehouse) pulls, ingests,
-   reconciles and prints its summary;
+3. the nightly flow (Prefect's local API server, started first and given the time it needs, its home
+   inside the warehouse) pulls, ingests, reconciles and prints its summary;
 4. where the warehouse is, how to open it, and an example query with its result;
 5. the month close: charges by rate status, the invoice lines that differ, and the HTML report of the
    month (``WAREHOUSE/report-2025-10.html``, priced with the sample's example rates).
@@ -26,6 +26,7 @@ from rich.markup import escape
 from core.paths import WarehouseLayout, resolve_warehouse
 from sample_data.billing import EXAMPLE_RATES
 
+EXIT_PREFECT = 2  # Prefect's local API server did not start
 SAMPLE = Path("sample_data/small")  # under the current folder, else under the source checkout
 _CHECKOUT_SAMPLE = Path(__file__).resolve().parents[2] / SAMPLE
 
@@ -82,10 +83,15 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
     started = time.monotonic()
     layout = WarehouseLayout(resolve_warehouse(warehouse).resolve())
     demo_dir = layout.root / "_demo"
-    from flows.prefect_home import use_private_prefect_home
+    from flows.prefect_home import PrefectStartError, start_local_api, use_private_prefect_home
 
     use_private_prefect_home(demo_dir / "prefect")
     sample = find_sample(demo_dir, console)
+    try:
+        start_local_api(lambda text: console.print(escape(text)))
+    except PrefectStartError as exc:
+        console.print(f"[red]cannot start Prefect:[/red] {escape(str(exc))}")
+        return EXIT_PREFECT
     from core.config import demo_config
     from tso.simulator import Simulator
 
@@ -98,14 +104,14 @@ def run_demo(warehouse: Path | None = None, *, console: Console | None = None) -
         console.print(
             escape(f"{n_csv} CSV forms, contract registers and invoice details dropped into the inbox {layout.inbox}")
         )
-        console.print("running the nightly flow (Prefect, local ephemeral API on 127.0.0.1) …")
+        console.print("running the nightly flow (Prefect, its local API server on 127.0.0.1) …")
         crt, key, ca = sim.client_cert_paths
         config = demo_config(
             sim.base_url, client_cert=crt, client_key=key, ca_bundle=ca, warehouse=layout.root, tariffs=EXAMPLE_RATES
         )
-        from flows.nightly import nightly
+        from flows.nightly import run_nightly
 
-        result = nightly(config=config, warehouse=str(layout.root), retry_delay_s=1.0)
+        result, _state = run_nightly(config=config, warehouse=str(layout.root), retry_delay_s=1.0)
     _print_how_to_connect(console, layout)
     report = write_month_report(layout, EXAMPLE_RATES)
     console.print(f"the billing desk's report of the month: {report}")

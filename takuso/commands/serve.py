@@ -25,10 +25,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from core.config import Config, ConfigError, load_config
+from flows.prefect_home import STARTUP_TIMEOUT_S
 
 EXIT_CONFIG = 2
 DEPLOYMENT_NAME = "nightly"
-SERVER_START_TIMEOUT_S = 90.0
 
 
 def deployment_options(
@@ -73,10 +73,13 @@ def local_prefect_server(console: Console) -> Iterator[str]:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.pop("PREFECT_API_URL", None)
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    console.print(f"starting a local Prefect server on 127.0.0.1:{port} (UI: http://127.0.0.1:{port}) …")
+    console.print(
+        f"starting a local Prefect server on 127.0.0.1:{port} (UI: http://127.0.0.1:{port}); the first start "
+        f"creates its database and can take a minute on a busy machine (waiting up to {STARTUP_TIMEOUT_S} s) …"
+    )
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"the Prefect server exited with status {proc.returncode}")
@@ -87,7 +90,11 @@ def local_prefect_server(console: Console) -> Iterator[str]:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the Prefect server did not answer on {api} within {SERVER_START_TIMEOUT_S:.0f} s")
+                raise RuntimeError(
+                    f"the Prefect server did not answer on {api} within {STARTUP_TIMEOUT_S} s. What to do: start "
+                    "again (its database exists now, so the next start is quicker), or run `prefect server start` "
+                    "yourself and set PREFECT_API_URL=http://127.0.0.1:4200/api"
+                )
             time.sleep(0.5)
         yield api
     finally:
@@ -107,7 +114,7 @@ def run_serve(
     console: Console | None = None,
 ) -> int:
     """Serve until Ctrl-C / SIGTERM; 2 on a configuration error."""
-    from flows.prefect_home import no_telemetry
+    from flows.prefect_home import prefect_defaults
     from flows.scale import task_runner_name
 
     console = console or Console(highlight=False)
@@ -117,7 +124,7 @@ def run_serve(
     except (ConfigError, ValueError) as exc:
         console.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         return EXIT_CONFIG
-    no_telemetry()
+    prefect_defaults()
     with contextlib.ExitStack() as stack:
         if not os.environ.get("PREFECT_API_URL"):
             try:

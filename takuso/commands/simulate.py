@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.areas import AREAS
+from tso.adapters import KANSAI
 from tso.simulator import Simulator
 
 DEFAULT_ROOT = Path("sample_data/small/bp")  # under the current folder, else under the source checkout
@@ -79,6 +80,8 @@ def _print_banner(console: Console, sim: Simulator, root: Path | None) -> None:
         area = AREAS[code]
         if area.adapter == "html_list":
             listing = f"POST {sim.area_url(code)}/Menu1.action, then POST …/30min/FileListReceiver.action"
+        elif area.adapter == "kansai":
+            listing = f"POST {sim.area_url(code)}/{KANSAI.session_page}, then POST …/{KANSAI.list_page}"
         else:
             listing = f"GET {sim.area_url(code)}/FileListReceiver"
         table.add_row(code, area.tso_ja, area.adapter, escape(listing))
