@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,13 @@ def _secure_xsd_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
+_COMPILING = threading.Lock()
+"""libxml2 fills its table of the built-in XSD types when a process compiles its first schema, without a
+lock: two threads compiling at that moment can leave the table broken for the whole process (every later
+compile fails with "xmlSchemaPValAttrNodeValue, the given type is not a built-in type", and every file
+would be rejected). Schemas are therefore compiled one at a time; validating with them stays parallel."""
+
+
 def compiled_schema(kind: MessageKind, namespace: str | None = None) -> etree.XMLSchema:
     """The libxml2 schema for ``kind``, for documents in ``namespace`` (None: no namespace).
 
@@ -42,14 +50,15 @@ def compiled_schema(kind: MessageKind, namespace: str | None = None) -> etree.XM
     validated with it, so sharing one would mix the reports of different files.
     """
     path = xsd_dir() / kind.xsd_name
-    if not namespace:
-        return etree.XMLSchema(etree.parse(str(path), _secure_xsd_parser()))
-    ns = quoteattr(namespace)
-    wrapper = (
-        f'<xs:schema xmlns:xs="{XS}" targetNamespace={ns} xmlns={ns} elementFormDefault="qualified">'
-        f"<xs:include schemaLocation={quoteattr(path.as_uri())}/></xs:schema>"
-    )
-    return etree.XMLSchema(etree.fromstring(wrapper, _secure_xsd_parser(), base_url=str(path)))
+    with _COMPILING:
+        if not namespace:
+            return etree.XMLSchema(etree.parse(str(path), _secure_xsd_parser()))
+        ns = quoteattr(namespace)
+        wrapper = (
+            f'<xs:schema xmlns:xs="{XS}" targetNamespace={ns} xmlns={ns} elementFormDefault="qualified">'
+            f"<xs:include schemaLocation={quoteattr(path.as_uri())}/></xs:schema>"
+        )
+        return etree.XMLSchema(etree.fromstring(wrapper, _secure_xsd_parser(), base_url=str(path)))
 
 
 @dataclass(frozen=True)
