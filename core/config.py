@@ -102,6 +102,15 @@ class TsoConfig:
 
 
 @dataclass(frozen=True)
+class PullSettings:
+    """What the TSO client (取得) needs from ``takuso.toml``: the TSOs to pull, in area order, and whether
+    only loopback hosts may be reached (the demo and the tests)."""
+
+    tsos: tuple[TsoConfig, ...]
+    loopback_only: bool = False
+
+
+@dataclass(frozen=True)
 class ScheduleConfig:
     """``[schedule]``: when ``takuso serve`` runs the nightly flow."""
 
@@ -159,6 +168,10 @@ class Config:
             where = self.source or "the configuration"
             raise ConfigError(f'{where}: area(s) {", ".join(missing)} have no [tso."NN"] table')
         return [self.tsos[a] for a in sorted(wanted)]
+
+    def pull_settings(self, areas: Iterable[str] | None = None) -> PullSettings:
+        """The client's settings for the enabled TSOs, or for ``areas`` (see :meth:`selected_tsos`)."""
+        return PullSettings(tuple(self.selected_tsos(areas)), self.loopback_only)
 
 
 # --------------------------------------------------------------------------------------------- loading

@@ -9,4 +9,7 @@
 * :mod:`flows.prefect_home` – a private Prefect home and local API for demos and tests
 
 Importing this package does not import Prefect; ``flows.nightly`` does.
+
+Upper layer: holds no business rules. May import: ``core`` and every middle-layer folder (parsers,
+``warehouse``, ``tso``, ``reconcile``, ``sample_data``); never ``takuso`` (the CLI).
 """

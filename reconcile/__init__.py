@@ -4,6 +4,9 @@ The step after ``warehouse`` in the data flow (pull → land → validate → pa
 report). Pure calculation at the core (``rounding``, ``rules``, ``tariff``, ``charges``), DuckDB and
 files at the edges (``periods``, ``checks``, ``compute``, ``result``, ``report``). See
 ``docs/reconciliation.md``.
+
+Middle layer. May import: ``core``; it reads the warehouse through the views of a DuckDB connection
+it is given, never by importing ``warehouse``; never ``flows`` or ``takuso``.
 """
 
 from reconcile.charges import ChargeInput, ChargeLine, calculate_charge, calculate_charges

@@ -97,6 +97,16 @@ def test_all_options(tmp_path: Path, pki: LocalPKI) -> None:
     assert (kansai.timeout_s, kansai.retries) == (12.5, 0)
 
 
+def test_the_clients_settings_hold_the_selected_tsos_and_the_loopback_guard(tmp_path: Path, pki: LocalPKI) -> None:
+    text = 'retailer_code = "9999"\nloopback_only = true\n' + pem_tso(pki, "08") + pem_tso(pki, "03")
+    config = load_config(write(tmp_path, text + '[tso."10"]\nenabled = false\n'))
+    settings = config.pull_settings()
+    assert [t.area_code for t in settings.tsos] == ["03", "08"] and settings.loopback_only
+    assert [t.area_code for t in config.pull_settings(["08"]).tsos] == ["08"]
+    with pytest.raises(ConfigError, match="01"):
+        config.pull_settings(["01"])
+
+
 def test_disabled_tso_needs_no_certificate(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, HEAD + '[tso."10"]\nenabled = false\n'))
     assert config.selected_tsos() == []

@@ -26,7 +26,7 @@ from tso.simulator import Simulator
 from tso.transport import make_session
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest_tso import populate, sim_config, toml_config
+from tests.tso_fixtures import populate, sim_config, toml_config
 
 REPO = Path(__file__).resolve().parents[1]
 CLIENT_CODE = ("tso", "takuso", "flows", "warehouse", "parsers", "reconcile")
@@ -92,7 +92,7 @@ def test_environment_variables_cannot_disable_verification(
     for var in ("CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
         monkeypatch.setenv(var, "")
     monkeypatch.setenv("PYTHONHTTPSVERIFY", "0")
-    [result] = pull_all(sim_config(untrusted, ["03"], tmp_path), tmp_path / "wh")
+    [result] = pull_all(sim_config(untrusted, ["03"], tmp_path).pull_settings(), tmp_path / "wh")
     assert not result.ok and "not trusted" in result.failures[0].message
     assert untrusted.request_log == []
     assert not list((tmp_path / "wh").rglob("*.zip"))

@@ -22,7 +22,7 @@ from takuso.commands.simulate import run_simulate
 from tso.simulator import Simulator
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest_tso import populate, toml_config
+from tests.tso_fixtures import populate, toml_config
 
 
 @pytest.fixture(autouse=True)

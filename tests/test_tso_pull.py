@@ -22,7 +22,7 @@ from tso.simulator import Faults, Simulator
 from tso.transport import LoopbackViolation, check_loopback, make_session, make_ssl_context
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest_tso import make_zip, populate, sim_config
+from tests.tso_fixtures import make_zip, populate, sim_config
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +63,7 @@ def zips(tmp_path: Path, area: str) -> list[str]:
 
 def test_pull_lands_files_and_a_second_pull_downloads_nothing(sim: Simulator, root: Path, tmp_path: Path) -> None:
     config = sim_config(sim, ["03"], tmp_path)
-    first = pull_all(config, tmp_path / "wh")
+    first = pull_all(config.pull_settings(), tmp_path / "wh")
     assert [r.ok for r in first] == [True]
     assert len(first[0].new_files) == 3
     for f in first[0].new_files:
@@ -72,7 +72,7 @@ def test_pull_lands_files_and_a_second_pull_downloads_nothing(sim: Simulator, ro
         assert meta["sha256"] == f.sha256 and meta["bytes"] == f.bytes == f.path.stat().st_size
         assert meta["area_code"] == "03" and meta["account"] == "default"
         assert meta["url"].startswith(sim.base_url) and "downloaded_at" in meta
-    second = pull_all(config, tmp_path / "wh")
+    second = pull_all(config.pull_settings(), tmp_path / "wh")
     assert second[0].new_files == [] and second[0].already_present == 3
     files_before = sum(1 for line in sim.request_log if "FileReceiver?" in line[1])
     assert files_before == 3  # the second pull fetched only the listing
@@ -80,16 +80,16 @@ def test_pull_lands_files_and_a_second_pull_downloads_nothing(sim: Simulator, ro
 
 def test_new_files_appear_on_the_next_listing(sim: Simulator, root: Path, tmp_path: Path) -> None:
     config = sim_config(sim, ["03"], tmp_path)
-    pull_all(config, tmp_path / "wh")
+    pull_all(config.pull_settings(), tmp_path / "wh")
     extra = "W41120202405010000000000.zip"
     (tmp_path / extra).write_bytes(make_zip(extra))
     sim.add_file("03", tmp_path / extra)
-    result = pull_all(config, tmp_path / "wh")[0]
+    result = pull_all(config.pull_settings(), tmp_path / "wh")[0]
     assert [f.name for f in result.new_files] == [extra]
 
 
 def test_shikoku_html_list_flow_with_cookies(sim: Simulator, tmp_path: Path) -> None:
-    result = pull_all(sim_config(sim, ["08"], tmp_path), tmp_path / "wh")[0]
+    result = pull_all(sim_config(sim, ["08"], tmp_path).pull_settings(), tmp_path / "wh")[0]
     assert result.ok and len(result.new_files) == 3
     log = sim.request_log
     assert ("POST", "/08/Menu1.action") in log and ("POST", "/08/30min/FileListReceiver.action") in log
@@ -147,7 +147,7 @@ def test_the_client_refuses_a_bad_server_certificate(
     kind: str, words: str, root: Path, certs_dir: Path, tmp_path: Path
 ) -> None:
     with Simulator(root, certs_dir, areas=["03"], server_cert=kind) as bad:
-        result = pull_all(sim_config(bad, ["03"], tmp_path), tmp_path / "wh")[0]
+        result = pull_all(sim_config(bad, ["03"], tmp_path).pull_settings(), tmp_path / "wh")[0]
         assert bad.request_log == []  # no HTTP request got through
     assert not result.ok and zips(tmp_path, "03") == []
     assert words in result.failures[0].message
@@ -157,7 +157,7 @@ def test_the_client_refuses_a_bad_server_certificate(
 def test_a_server_certificate_for_another_host_is_refused(root: Path, certs_dir: Path, tmp_path: Path) -> None:
     # 127.0.0.2 is loopback too, but the simulator's certificate names only localhost, 127.0.0.1 and ::1.
     with Simulator(root, certs_dir, areas=["03"], host="127.0.0.2") as other:
-        result = pull_all(sim_config(other, ["03"], tmp_path), tmp_path / "wh")[0]
+        result = pull_all(sim_config(other, ["03"], tmp_path).pull_settings(), tmp_path / "wh")[0]
         assert other.request_log == []
     assert not result.ok and "127.0.0.2" in result.failures[0].message
     assert "does not match the host" in result.failures[0].message
@@ -229,13 +229,13 @@ class _Wrapped:
 
 def test_5xx_is_retried_then_succeeds(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", error_first=2)
-    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=2), tmp_path / "wh")[0]
+    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=2).pull_settings(), tmp_path / "wh")[0]
     assert result.ok and len(result.new_files) == 3
 
 
 def test_persistent_5xx_is_reported(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", error_rate=1.0)
-    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=2), tmp_path / "wh")[0]
+    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=2).pull_settings(), tmp_path / "wh")[0]
     assert len(result.failures) == 3 and result.new_files == []
     assert "503" in result.failures[0].message and "after 3 attempts" in result.failures[0].message
     assert landed(tmp_path, "03") == []
@@ -245,23 +245,23 @@ def test_persistent_5xx_is_reported(sim: Simulator, tmp_path: Path) -> None:
 
 def test_listing_5xx_is_retried(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", listing_error_first=1)
-    assert pull_all(sim_config(sim, ["03"], tmp_path), tmp_path / "wh")[0].ok
+    assert pull_all(sim_config(sim, ["03"], tmp_path).pull_settings(), tmp_path / "wh")[0].ok
 
 
 def test_truncated_body_is_retried_and_never_landed(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", truncate_rate=1.0)
-    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=1), tmp_path / "wh")[0]
+    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=1).pull_settings(), tmp_path / "wh")[0]
     assert len(result.failures) == 3
     assert "truncated" in result.failures[0].message or "connection" in result.failures[0].message
     assert landed(tmp_path, "03") == []  # no zip, no sidecar, no .part
     sim.set_faults("03", truncate_first=2)
-    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=1), tmp_path / "wh")[0]
+    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=1).pull_settings(), tmp_path / "wh")[0]
     assert result.ok and len(result.new_files) == 3
 
 
 def test_wrong_size_in_listing_is_retried_then_reported(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", wrong_size=True)
-    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=1), tmp_path / "wh")[0]
+    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=1).pull_settings(), tmp_path / "wh")[0]
     assert len(result.failures) == 3
     assert "the listing says" in result.failures[0].message
     assert landed(tmp_path, "03") == []
@@ -269,17 +269,17 @@ def test_wrong_size_in_listing_is_retried_then_reported(sim: Simulator, tmp_path
 
 def test_a_stored_file_listed_with_another_size_is_kept_and_reported(sim: Simulator, tmp_path: Path) -> None:
     config = sim_config(sim, ["03"], tmp_path)
-    pull_all(config, tmp_path / "wh")
+    pull_all(config.pull_settings(), tmp_path / "wh")
     before = {n: (tmp_path / "wh/raw/03/default" / n).read_bytes() for n in zips(tmp_path, "03")}
     sim.set_faults("03", wrong_size=True)
-    result = pull_all(config, tmp_path / "wh")[0]
+    result = pull_all(config.pull_settings(), tmp_path / "wh")[0]
     assert len(result.failures) == 3 and "immutable" in result.failures[0].message
     assert {n: (tmp_path / "wh/raw/03/default" / n).read_bytes() for n in zips(tmp_path, "03")} == before
 
 
 def test_a_slow_server_times_out_and_is_reported(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", delay_s=0.6)
-    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=1, timeout_s=0.2), tmp_path / "wh")[0]
+    result = pull_all(sim_config(sim, ["03"], tmp_path, retries=1, timeout_s=0.2).pull_settings(), tmp_path / "wh")[0]
     assert not result.ok and "timed out" in result.failures[0].message
     assert landed(tmp_path, "03") == []
 
@@ -287,7 +287,7 @@ def test_a_slow_server_times_out_and_is_reported(sim: Simulator, tmp_path: Path)
 def test_one_tso_failing_does_not_stop_the_others(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("01", error_rate=1.0)
     sim.set_faults("03", listing_error_first=99)
-    results = pull_all(sim_config(sim, ["01", "03", "08"], tmp_path, retries=1), tmp_path / "wh")
+    results = pull_all(sim_config(sim, ["01", "03", "08"], tmp_path, retries=1).pull_settings(), tmp_path / "wh")
     by_area = {r.area_code: r for r in results}
     assert [r.area_code for r in results] == ["01", "03", "08"]
     assert not by_area["01"].ok and not by_area["03"].ok
@@ -297,7 +297,7 @@ def test_one_tso_failing_does_not_stop_the_others(sim: Simulator, tmp_path: Path
 
 def test_no_part_files_are_left_behind(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", Faults(truncate_first=1, error_first=1))
-    pull_all(sim_config(sim, ["03"], tmp_path), tmp_path / "wh")
+    pull_all(sim_config(sim, ["03"], tmp_path).pull_settings(), tmp_path / "wh")
     folder = tmp_path / "wh/raw/03/default"
     assert not [p for p in os.listdir(folder) if p.endswith(PART_SUFFIX)]
 

@@ -25,7 +25,7 @@ from typing import TypeVar
 import requests
 
 from core.certs import CertificateError, ClientIdentity, private_pem_files
-from core.config import Config, TsoConfig
+from core.config import PullSettings, TsoConfig
 from tso.adapters import PortalAdapter, make_adapter
 from tso.deadline import DeadlineExceeded, Watch, within
 from tso.landing import (
@@ -433,21 +433,15 @@ def _select(files: Iterable[ListedFile], tso: TsoConfig, folder: Path, result: T
     return todo
 
 
-def pull_all(
-    config: Config,
-    warehouse: Path,
-    areas: Iterable[str] | None = None,
-    *,
-    progress: ProgressFn | None = None,
-) -> list[TsoResult]:
-    """Pull every enabled (or every given) TSO side by side; results in area order."""
-    tsos = config.selected_tsos(areas)
+def pull_all(settings: PullSettings, warehouse: Path, *, progress: ProgressFn | None = None) -> list[TsoResult]:
+    """Pull the TSOs of ``settings`` side by side; results in their order (area order)."""
+    tsos = settings.tsos
     if not tsos:
         return []
 
     def one(tso: TsoConfig) -> TsoResult:
         try:
-            return pull_tso(tso, warehouse, loopback_only=config.loopback_only, progress=progress)
+            return pull_tso(tso, warehouse, loopback_only=settings.loopback_only, progress=progress)
         except Exception as exc:  # a bug must not stop the other TSOs either
             log.exception("%s: unexpected error", tso.area_code)
             return TsoResult(tso.area_code, tso.account, failures=[Failure(f"unexpected error: {exc!r}")])

@@ -4,6 +4,8 @@ Forms (``form_id``): ``generator_allocated_energy`` (発電者の仕訳後の電
 ``contract_demand_breakdown`` (契約電力算定結果内訳), ``curtailment_discounts`` (制限中止割引時間).
 Column layouts come from the declarative alias map ``aliases.toml`` (plus an optional user file);
 no Japanese header is hard-coded in Python.
+
+Middle layer. May import: ``core``; never the store, the client, ``flows`` or ``takuso``.
 """
 
 from parsers.csv_forms.aliases import FORM_IDS, AliasConfigError, FormSpec, form_spec, load_config

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from core.areas import AREAS
-from core.config import Config, ConfigError, load_config, pick_warehouse
+from core.config import ConfigError, PullSettings, load_config, pick_warehouse
 from tso.client import TsoResult, pull_all
 
 log = logging.getLogger(__name__)
@@ -37,18 +37,18 @@ def run_pull(
         unknown = [a for a in areas or [] if a not in AREAS]
         if unknown:
             raise ConfigError(f"--area {', '.join(unknown)}: unknown area code; expected one of {', '.join(AREAS)}")
-        tsos = cfg.selected_tsos(areas or None)
+        settings = cfg.pull_settings(areas or None)
     except ConfigError as exc:
         console.print(f"[red]configuration error:[/red] {escape(str(exc))}", highlight=False)
         return EXIT_CONFIG
-    if not tsos:
+    if not settings.tsos:
         console.print(
             f"[red]configuration error:[/red] {escape(str(cfg.source))}: no enabled " + escape('[tso."NN"] table'),
             highlight=False,
         )
         return EXIT_CONFIG
     root = pick_warehouse(warehouse, cfg)
-    results = _pull_with_progress(cfg, root, [t.area_code for t in tsos], console)
+    results = _pull_with_progress(settings, root, console)
     console.print(summary_table(results, root))
     failed = [r for r in results if not r.ok]
     for result in failed:
@@ -58,7 +58,7 @@ def run_pull(
     return EXIT_TSO_FAILED if failed else EXIT_OK
 
 
-def _pull_with_progress(cfg: Config, root: Path, areas: list[str], console: Console) -> list[TsoResult]:
+def _pull_with_progress(settings: PullSettings, root: Path, console: Console) -> list[TsoResult]:
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -66,6 +66,7 @@ def _pull_with_progress(cfg: Config, root: Path, areas: list[str], console: Cons
         TextColumn("{task.fields[note]}"),
     )
     with Progress(*columns, console=console, transient=False) as progress:
+        areas = [tso.area_code for tso in settings.tsos]
         tasks: dict[str, TaskID] = {
             code: progress.add_task(f"{code} {AREAS[code].name_en}", total=None, note="connecting") for code in areas
         }
@@ -73,7 +74,7 @@ def _pull_with_progress(cfg: Config, root: Path, areas: list[str], console: Cons
         def update(area_code: str, done: int, total: int, message: str) -> None:
             progress.update(tasks[area_code], completed=done, total=total or None, note=message)
 
-        results = pull_all(cfg, root, areas, progress=update)
+        results = pull_all(settings, root, progress=update)
         for result in results:
             note = "ok" if result.ok else f"[red]{len(result.failures)} failure(s)[/red]"
             total = progress.tasks[tasks[result.area_code]].total or 0

@@ -1,4 +1,4 @@
-"""Helpers for the download-side tests (imported explicitly; not a pytest conftest).
+"""Helpers for the download-side tests (imported as ``tests.tso_fixtures``; not a pytest conftest).
 
 Everything here talks to 127.0.0.1 only: synthetic BP ZIPs, a loopback simulator, configs that point
 at it. Names come from the project's own ``bp_filename`` so they pass ``parse_bp_filename``.
