@@ -399,7 +399,8 @@ def count_values(warehouse: Path) -> int:
     import duckdb
 
     with duckdb.connect(str(warehouse / "takuso.duckdb"), read_only=True) as con:
-        return con.execute("SELECT count(*) FROM interval_usage_history").fetchone()[0]
+        [(count,)] = con.execute("SELECT count(*) FROM interval_usage_history").fetchall()
+        return count
 
 
 def bench_shape(shape: Shape, out: Path, profile: bool) -> dict:

@@ -7,7 +7,7 @@ drawing only; the figures printed in the report's tables stay exact decimals.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
@@ -125,7 +125,7 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, unit: str, width: 
 
 
 def line_chart(
-    series: dict[str, Sequence[float | None]],
+    series: Mapping[str, Sequence[float | None]],
     x_labels: Sequence[str],
     title: str,
     unit: str,

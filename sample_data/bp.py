@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import random
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import EllipsisType
 from typing import IO
 
 from core.areas import tso_company_code
@@ -222,7 +223,7 @@ def write_zip(path: Path, style: Style, body) -> Path:  # body: Callable[[XmlOut
 
 def w4_point(out: XmlOut, p: Point, kwh: Decimal | None, value_tag: str, available: bool = True) -> None:
     """One JPMR of a 30-minute file: the point, its customer and the value (or code '1' and no value)."""
-    parts = [
+    parts: list[tuple[str, object]] = [
         ("JP06400", p.id), ("JP06119", p.customer_id), ("JP06120", p.name),
         ("JP06121", f"{int(p.id[-6:]):016d}"), ("JP06122", "0" if available else "1"),
     ]  # fmt: skip
@@ -236,7 +237,12 @@ def w4_point(out: XmlOut, p: Point, kwh: Decimal | None, value_tag: str, availab
 
 
 def write_energy_daily(
-    path: Path, sc: Scenario, voltage: str, day: date, values: dict[str, list[Decimal | None]], style: Style
+    path: Path,
+    sc: Scenario,
+    voltage: str,
+    day: date,
+    values: Mapping[str, Sequence[Decimal | EllipsisType | None]],
+    style: Style,
 ) -> Path:
     """A 日毎30分電力量 file (0120/1120): slot records (outer), point records (inner)."""
     kind = KINDS_BY_NAME[f"{voltage}_energy_daily"]
@@ -436,9 +442,9 @@ def write_area(
         kind_current = KINDS_BY_NAME[f"{voltage}_energy_current"]
         for slot in (1, 2):
             hhmm = f"{(slot - 1) * 30 // 60:02d}{(slot - 1) * 30 % 60:02d}"
-            values = {p.id: sc.confirmed[(p.id, last)][slot - 1] for p in sc.points if p.voltage == voltage}
+            current = {p.id: sc.confirmed[(p.id, last)][slot - 1] for p in sc.points if p.voltage == voltage}
             name = bp_filename(kind_current, last, hhmm=hhmm)
-            files.append(write_energy_current(out_dir / name, sc, voltage, last, slot, values, style))
+            files.append(write_energy_current(out_dir / name, sc, voltage, last, slot, current, style))
         monthly = KINDS_BY_NAME[f"{voltage}_monthly_usage"]
         files.append(write_monthly_usage(out_dir / bp_filename(monthly, sc.reading_date), sc, voltage, style))
         for family in ("meter_exchange", "adhoc_reading"):

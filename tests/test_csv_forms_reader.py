@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -36,7 +37,7 @@ def _write(tmp_path: Path, name: str, data: bytes | str, encoding: str = "utf-8"
     return path
 
 
-def _rows(result_table: pa.Table) -> list[dict[str, object]]:
+def _rows(result_table: pa.Table) -> list[dict[str, Any]]:
     return result_table.to_pylist()
 
 

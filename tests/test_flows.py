@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -24,7 +25,7 @@ from tso.simulator import Simulator
 MONTH = date(2024, 4, 1)
 AREAS = ["03", "06", "08"]  # a generic portal, the Kansai flow and the Shikoku (html_list) flow
 FAILING = "05"
-FAST = {"retries": 1, "backoff_s": 0.01, "timeout_s": 5.0}
+FAST: dict[str, Any] = {"retries": 1, "backoff_s": 0.01, "timeout_s": 5.0}
 
 pytestmark = pytest.mark.timeout(120)
 

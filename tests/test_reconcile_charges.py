@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def contract(menu: str = "標準", quantity: D | None = D("5"), **kw) -> SupplyP
 
 
 def inp(service_menu: str = "標準", contract_quantity: D | None = D("5"), contracts=None, **kw) -> ChargeInput:
-    base = dict(
+    base: dict[str, Any] = dict(
         supply_point_id="0100000000000000000001",
         area_code="01",
         target_month=APRIL,
@@ -99,6 +100,7 @@ def test_spec_worked_example_hepco_2025_10() -> None:
 def test_total_is_truncated_not_rounded() -> None:
     # HEPCO until 2025-09-30: 5 kW × 276.10 = 1,380.50; 100 kWh × 7.90 = 790.00; 2,170.50 → 2,170 (not 2,171)
     line = calculate_charge(inp(service_menu="電灯標準接続送電サービス", monthly_kwh=D("100")), load_tariffs())
+    assert line.basic_charge is not None and line.energy_charge is not None
     assert line.basic_charge + line.energy_charge == D("2170.50")
     assert line.total_yen == D("2170")
 

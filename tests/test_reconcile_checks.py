@@ -94,7 +94,8 @@ def recon(con: duckdb.DuckDBPyConnection, n: int) -> dict[str, Any]:
         "SELECT * FROM reconciliation_monthly WHERE supply_point_id = ? AND target_month = ?", [pid(n), APRIL]
     )
     names = [d[0] for d in cur.description]
-    return dict(zip(names, cur.fetchone(), strict=True))
+    [row] = cur.fetchall()
+    return dict(zip(names, row, strict=True))
 
 
 def test_contract_columns_and_decimal_types(con: duckdb.DuckDBPyConnection) -> None:

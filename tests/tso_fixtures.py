@@ -10,13 +10,14 @@ import io
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from core.config import Config, demo_config
 from core.kinds import KINDS_BY_NAME
 from parsers.bp_xml.filename import bp_filename
 from tso.simulator import Simulator
 
-FAST = {"retries": 2, "backoff_s": 0.01, "timeout_s": 5.0}
+FAST: dict[str, Any] = {"retries": 2, "backoff_s": 0.01, "timeout_s": 5.0}
 
 
 def make_zip(name: str, size_hint: int = 200) -> bytes:

@@ -55,7 +55,7 @@ def check_loopback(url: str) -> None:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         raise LoopbackViolation(f"loopback-only mode: cannot resolve {host!r} ({exc})") from None
-    addresses = {info[4][0] for info in infos}
+    addresses = {str(info[4][0]) for info in infos}
     bad = sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_loopback)
     if not addresses or bad:
         raise LoopbackViolation(

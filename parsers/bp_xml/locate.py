@@ -81,10 +81,11 @@ def locate_schema_errors(
 ) -> None:
     """Fill in line, path and a plain message for the BP004 problems in ``problems`` (in place)."""
     todo = [i for i, p in enumerate(problems) if p.rule == "BP004"]
-    pats = {i: _pattern(problems[i].message) for i in todo}
+    found = {i: _pattern(problems[i].message) for i in todo}
     for i in todo:
         problems[i] = replace(problems[i], message=plain_message(problems[i].message))
-    pending = [i for i in todo if pats[i] is not None]
+    pats = {i: pat for i, pat in found.items() if pat is not None}
+    pending = list(pats)
     if not pending:
         return
     stack: list[str] = []

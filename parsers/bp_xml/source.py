@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from parsers.bp_xml.problems import Problem, RejectedFile
 
@@ -85,7 +85,7 @@ def _zip_entry(zf: zipfile.ZipFile, limits: Limits) -> zipfile.ZipInfo:
     return info
 
 
-def _counted(stream: BinaryIO, limit: int, chunk_size: int, what: str) -> Iterator[bytes]:
+def _counted(stream: IO[bytes], limit: int, chunk_size: int, what: str) -> Iterator[bytes]:
     total = 0
     while chunk := stream.read(chunk_size):
         total += len(chunk)

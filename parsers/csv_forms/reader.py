@@ -311,8 +311,7 @@ def _target_month(spec: FormSpec, rows: Sequence[TypedRow]) -> date | None:
     """The file's month: the most frequent value of the month column (ties → earliest)."""
     if spec.month_column is None:
         return None
-    counts = Counter(r.values.get(spec.month_column) for r in rows)
-    counts.pop(None, None)
+    counts = Counter(m for r in rows if (m := r.values.get(spec.month_column)) is not None)
     if not counts:
         return None
     top = max(counts.values())

@@ -127,13 +127,13 @@ def zip_bytes(entries: list[tuple[str, bytes]], *, encrypted: bool = False) -> b
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
-    data = bytearray(path.read_bytes())
+    packed = bytearray(path.read_bytes())
     path.unlink()
     if encrypted:  # zipfile cannot encrypt: set the 'encrypted' flag bit in both headers (what a reader checks)
         for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
-            at = data.index(sig)
-            struct.pack_into("<H", data, at + offset, struct.unpack_from("<H", data, at + offset)[0] | 0x1)
-    return bytes(data)
+            at = packed.index(sig)
+            struct.pack_into("<H", packed, at + offset, struct.unpack_from("<H", packed, at + offset)[0] | 0x1)
+    return bytes(packed)
 
 
 def sub1(text: str, pattern: str, repl: str) -> str:
