@@ -35,6 +35,7 @@ def mutate(sample_bp: Path, tmp_path: Path, old: bytes | re.Pattern, new: bytes,
     return write_xml(tmp_path, name, changed)
 
 
+@pytest.mark.slow
 def test_every_generated_sample_file_validates(sample_bp: Path) -> None:
     files = sorted(sample_bp.rglob("*.zip"))
     kinds = {parse_bp_filename(f.name).kind.info_kind_code for f in files}
@@ -204,6 +205,7 @@ def test_zip_with_two_entries_and_with_a_path_are_refused(tmp_path: Path, sample
     assert err.rule == "BP007" and "path component" in err.message
 
 
+@pytest.mark.slow
 def test_validate_command_exit_status(sample_bp: Path, tmp_path: Path) -> None:
     assert run_validate([sample_bp / "01"]) == 0
     bad = mutate(sample_bp, tmp_path, b"<JP06219>48</JP06219>", b"<JP06219>49</JP06219>")

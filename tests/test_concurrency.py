@@ -25,6 +25,8 @@ from tests.corpus.digest import view_digests
 from warehouse.ingest import ingest, sources_for
 from warehouse.lock import writer_lock
 
+pytestmark = pytest.mark.slow  # runs real takuso processes side by side
+
 TAKUSO = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "takuso"
 ENV = {**os.environ, "COLUMNS": "400"}  # rich wraps long lines at 80 columns when not on a terminal
 

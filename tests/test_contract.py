@@ -15,6 +15,8 @@ from sample_data.bp import write_area
 from tests.conftest import SAMPLE_MONTH
 from warehouse.ingest import ingest, sources_for
 
+pytestmark = pytest.mark.slow  # the module's warehouse takes seconds to build
+
 CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_contract.py"
 
 

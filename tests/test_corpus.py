@@ -20,6 +20,8 @@ from sample_data.bp import write_area
 from tests.corpus.digest import data_digest
 from warehouse.ingest import IngestReport, Source, ingest, sources_for
 
+pytestmark = pytest.mark.slow  # one batch over the whole corpus
+
 CORPUS = Path(__file__).parent / "corpus"
 CSV_SAMPLES = Path(__file__).resolve().parents[1] / "sample_data" / "small" / "csv" / "02"
 HUGE_NAME = "W41120202404020000990000.xml"

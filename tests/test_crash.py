@@ -14,6 +14,8 @@ from sample_data.bp import write_area
 from tests.corpus.digest import view_digests
 from warehouse.ingest import ingest, sources_for
 
+pytestmark = pytest.mark.slow  # kills real processes
+
 
 @pytest.fixture(scope="module")
 def small_input(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -27,7 +27,7 @@ AREAS = ["03", "06", "08"]  # a generic portal, the Kansai flow and the Shikoku 
 FAILING = "05"
 FAST: dict[str, Any] = {"retries": 1, "backoff_s": 0.01, "timeout_s": 5.0}
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]  # one shared nightly run
 
 
 @pytest.fixture(scope="session")

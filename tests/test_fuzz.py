@@ -204,6 +204,7 @@ def _normal(rows: list[tuple]) -> list[tuple]:
 # ---------------------------------------------------------------------------------------------- test
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40,
     deadline=None,

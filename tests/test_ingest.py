@@ -22,6 +22,8 @@ from tests.conftest import SAMPLE_MONTH, write_xml, xml_of
 from warehouse.catalog import connect_personal
 from warehouse.ingest import ingest, sources_for
 
+pytestmark = pytest.mark.slow  # the module's warehouse (one area, every kind) takes seconds to load
+
 SEED = 1
 
 

@@ -23,6 +23,8 @@ from reconcile.report import write_report
 from reconcile.result import ReconciliationResult, build_reconciliation
 from takuso.commands.reconcile import parse_month, run_reconcile
 
+pytestmark = pytest.mark.slow  # the module's report and CLI runs take seconds
+
 APRIL = date(2024, 4, 1)
 WORST = "01" + "0" * 16 + "0003"  # demo: monthly total 12 kWh above its values, one confirmed day lost
 

@@ -94,6 +94,7 @@ def test_html_links_keep_file_links_only() -> None:
     assert {name for name, _ in listing.skipped} == {"notes.pdf", "../etc/passwd"}
 
 
+@pytest.mark.slow
 @given(st.text(max_size=40))
 def test_unsafe_names_never_contain_separators(name: str) -> None:
     if unsafe_name_reason(name) is None:
