@@ -38,7 +38,7 @@ if str(REPO) not in sys.path:
 
 from tests.corpus.digest import view_digests  # noqa: E402
 
-TAKUSO = REPO / ".venv" / "bin" / "takuso"
+TAKUSO = [sys.executable, "-m", "takuso"]  # the CLI of this interpreter
 
 
 @dataclass
@@ -74,7 +74,7 @@ def make_input(folder: Path, areas: tuple[str, ...] = ("01", "08"), low_points: 
 
 def run_ingest(paths: list[Path], warehouse: Path, timeout: float = 600) -> int:
     """``takuso ingest`` to completion; its exit status."""
-    cmd = [str(TAKUSO), "ingest", *map(str, paths), "--warehouse", str(warehouse)]
+    cmd = [*TAKUSO, "ingest", *map(str, paths), "--warehouse", str(warehouse)]
     return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout).returncode
 
 
@@ -83,7 +83,7 @@ def killed_ingest(paths: list[Path], warehouse: Path, delay: float) -> float | N
 
     None when it was killed; its duration when it finished first.
     """
-    cmd = [str(TAKUSO), "ingest", *map(str, paths), "--warehouse", str(warehouse)]
+    cmd = [*TAKUSO, "ingest", *map(str, paths), "--warehouse", str(warehouse)]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -110,7 +110,7 @@ def state_of(warehouse: Path, before: dict, after: dict) -> str:
 
 def startup_seconds() -> float:
     start = time.monotonic()
-    subprocess.run([str(TAKUSO), "ingest", "--help"], stdout=subprocess.DEVNULL, check=True)
+    subprocess.run([*TAKUSO, "ingest", "--help"], stdout=subprocess.DEVNULL, check=True)
     return time.monotonic() - start
 
 

@@ -300,7 +300,7 @@ class TreeRss:
 
 def run_ingest(paths: list[Path], warehouse: Path) -> dict:
     """``takuso ingest`` as a child process: wall, CPU of its tree, peak RSS of its tree."""
-    cmd = [str(ROOT / ".venv/bin/takuso"), "ingest", "--warehouse", str(warehouse), "--area", "03", *map(str, paths)]
+    cmd = [sys.executable, "-m", "takuso", "ingest", "--warehouse", str(warehouse), "--area", "03", *map(str, paths)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -318,4 +318,4 @@ def serve(
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    app()
+    app(prog_name="takuso")

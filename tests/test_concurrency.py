@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,7 @@ from warehouse.lock import writer_lock
 
 pytestmark = pytest.mark.slow  # runs real takuso processes side by side
 
-TAKUSO = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "takuso"
+TAKUSO = [sys.executable, "-m", "takuso"]  # the CLI of the interpreter running the tests, wherever it lives
 ENV = {**os.environ, "COLUMNS": "400"}  # rich wraps long lines at 80 columns when not on a terminal
 
 
@@ -61,7 +62,7 @@ def wait_for_lock_holder(warehouse: Path, pid: int, timeout: float = 30) -> None
 def test_second_ingest_waits_or_exits_2_and_nothing_is_corrupted(inputs: tuple[Path, Path], tmp_path: Path) -> None:
     first, second = inputs
     warehouse = tmp_path / "wh"
-    cmd = [str(TAKUSO), "ingest", "--warehouse", str(warehouse)]
+    cmd = [*TAKUSO, "ingest", "--warehouse", str(warehouse)]
     a = subprocess.Popen([*cmd, str(first)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     try:
         wait_for_lock_holder(warehouse, a.pid)
@@ -102,7 +103,7 @@ def test_no_wait_against_a_held_lock_exits_2_with_a_clear_message(inputs: tuple[
 def test_the_lock_dies_with_a_killed_process(inputs: tuple[Path, Path], tmp_path: Path) -> None:
     warehouse = tmp_path / "wh"
     a = subprocess.Popen(
-        [str(TAKUSO), "ingest", "--warehouse", str(warehouse), str(inputs[0])],
+        [*TAKUSO, "ingest", "--warehouse", str(warehouse), str(inputs[0])],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -110,7 +111,7 @@ def test_the_lock_dies_with_a_killed_process(inputs: tuple[Path, Path], tmp_path
     a.kill()
     a.wait()
     done = subprocess.run(
-        [str(TAKUSO), "ingest", "--no-wait", "--warehouse", str(warehouse), str(inputs[1])],
+        [*TAKUSO, "ingest", "--no-wait", "--warehouse", str(warehouse), str(inputs[1])],
         capture_output=True,
         text=True,
         timeout=120,
