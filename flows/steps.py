@@ -136,7 +136,6 @@ class IngestOutcome:
 
     report: IngestReport
     origins: dict[str, str] = field(default_factory=dict)  # file name -> 'raw' | 'inbox'
-    inbox_moved: list[Path] = field(default_factory=list)  # where each inbox file now lives
     months: list[date] = field(default_factory=list)
 
 
@@ -169,9 +168,8 @@ def ingest_night(
         outcome = IngestOutcome(report)
         outcome.origins = {s.path.name: "raw" for s in raw} | {s.path.name: "inbox" for s in inbox_files}
         said = {f.file_name: f.area_code for f in report.files if f.area_code}  # the file may have said it
-        outcome.inbox_moved = [
-            file_inbox_source(layout, replace(s, area_code=said.get(s.path.name, s.area_code))) for s in inbox_files
-        ]
+        for src in inbox_files:
+            file_inbox_source(layout, replace(src, area_code=said.get(src.path.name, src.area_code)))
         outcome.months = months_touched(layout, report.run_id)
     return outcome
 

@@ -107,7 +107,6 @@ FLAGS: dict[str, tuple[str, str, str]] = {
         "同一地点で契約電力が不一致",
     ),
 }
-TOLERANCE_FLAGS = ("RC01", "RC02")  # the discrepancies that make `takuso reconcile` exit 1
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:

@@ -13,13 +13,14 @@ import pytest
 from core.kinds import KINDS_BY_NAME, MESSAGE_KINDS
 from parsers.bp_xml.engine import parse_bp_file
 from parsers.bp_xml.filename import FileNameError, bp_filename, parse_bp_filename
-from parsers.bp_xml.problems import Problem
+from parsers.bp_xml.problems import Problem, Rule
 from parsers.bp_xml.source import Limits
 from parsers.bp_xml.validate import AscendingKeys, ascending_order, validate_bp_file
 from takuso.commands.validate import run_validate
 from tests.conftest import write_xml, xml_of
 
 DAILY_LOW = "W41120202404030000000000.zip"  # a per-day low-voltage file of the sample set
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def errors_of(path: Path, area: str | None = "01") -> list[Problem]:
@@ -247,3 +248,14 @@ def test_keys_in_ascending_order_prove_that_none_repeats(tables: list, ascending
     for rows in tables:
         keys.add(_keys(rows))
     assert keys.ascending is ascending
+
+
+def test_every_rule_id_is_listed_in_the_readme_with_its_meaning() -> None:
+    rows = dict(re.findall(r"^\| (BP\d{3}) \| (.+) \|$", README.read_text(encoding="utf-8"), re.MULTILINE))
+    assert rows == {rule.code: rule.meaning for rule in Rule}
+
+
+def test_a_rule_is_its_id_in_messages() -> None:
+    problem = Problem(Rule.NOT_VALID, "slot 49 out of range", 290, "JPMR00010/JP06219")
+    assert problem.rule == "BP004" and Rule.NOT_VALID.code == "BP004"
+    assert problem.render("f.xml") == "f.xml:290 (JPMR00010/JP06219): error BP004: slot 49 out of range"

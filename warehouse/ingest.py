@@ -30,6 +30,7 @@ from core.paths import PERSONAL, PRIVATE_FILE, WarehouseLayout
 from parsers.bp_xml.area import reject_disagreements, resolve_area
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
+from parsers.bp_xml.problems import Rule
 from parsers.bp_xml.validate import AscendingKeys, ascending_order, duplicate_problem, find_duplicates, interval_key
 from warehouse.catalog import ViewBuilder, build_catalog
 from warehouse.current import committed_runs, current_root, prune_current, rebuild_current, update_current
@@ -174,7 +175,9 @@ def prepare_file(
             return _prepare_csv(prep, p, staging_root, Path(csv_aliases) if csv_aliases else None, claims)
         return _prepare(prep, p, staging_root, threads or os.cpu_count() or 1, claims)
     except Exception as exc:  # one bad file must never take the batch down
-        prep.errors.append(f"BP099 internal error reading the file ({type(exc).__name__}: {exc}); please report it")
+        prep.errors.append(
+            f"{Rule.INTERNAL_ERROR} internal error reading the file ({type(exc).__name__}: {exc}); please report it"
+        )
         prep.staged.clear()
         shutil.rmtree(Path(staging_root) / str(prep.file_id), ignore_errors=True)
         return prep
@@ -198,7 +201,7 @@ def _prepare(prep: Prepared, p: Path, staging_root: str, threads: int, claims: t
     try:
         name = parse_bp_filename(p.name)
     except FileNameError as exc:
-        prep.errors.append(f"BP001 {exc}")
+        prep.errors.append(f"{Rule.NOT_BP_NAME} {exc}")
         return prep
     prep.kind, prep.bp_id, prep.voltage = name.kind.name, name.kind.bp_id, name.kind.voltage
     prep.target_date, prep.file_time = name.target_date, name.file_time

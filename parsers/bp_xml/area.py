@@ -16,7 +16,7 @@ from lxml import etree
 from core.areas import AREAS, area_of_tso_code
 from core.inputs import AreaClaim, decide_area
 from parsers.bp_xml.engine import ParseOutcome
-from parsers.bp_xml.problems import Problem
+from parsers.bp_xml.problems import Problem, Rule
 from parsers.bp_xml.source import open_xml
 
 PEEK_BYTES = 1 << 20  # the header and the first point come long before this
@@ -74,7 +74,7 @@ def resolve_area(path: Path, claims: Sequence[AreaClaim]) -> tuple[str | None, t
     why = conflict or (
         f"the area of the file is unknown: its header names no known TSO and no supply point id was read; {NO_AREA}"
     )
-    return None, tuple(claims), Problem("BP027", why)
+    return None, tuple(claims), Problem(Rule.AREA_UNKNOWN, why)
 
 
 def reject_disagreements(outcome: ParseOutcome, area: str, said_by: str) -> None:
@@ -86,7 +86,9 @@ def reject_disagreements(outcome: ParseOutcome, area: str, said_by: str) -> None
     kept: list[Problem] = []
     for w in outcome.warnings:
         sender_area = area_of_tso_code(outcome.facts.sender_code or "")
-        disagrees = w.rule == "BP021" or (w.rule == "BP025" and sender_area not in (None, area))
+        disagrees = w.rule == Rule.AREA_PREFIX_DIFFERS or (
+            w.rule == Rule.SENDER_DIFFERS and sender_area not in (None, area)
+        )
         if disagrees:
             outcome.errors.append(
                 Problem(w.rule, f"the sources of the file's area disagree: {said_by} says {area}, but {w.message}")

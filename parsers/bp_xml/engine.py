@@ -34,7 +34,7 @@ from parsers.bp_xml.extract import QUANTITY, Level, RowSpec, arrow_type, extract
 from parsers.bp_xml.filename import BPFileName
 from parsers.bp_xml.locate import locate_schema_errors
 from parsers.bp_xml.pieces import NotSplittable, Pieces
-from parsers.bp_xml.problems import Problem, RejectedFile
+from parsers.bp_xml.problems import Problem, RejectedFile, Rule
 from parsers.bp_xml.schema import compiled_schema, element_columns
 from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, XmlStream, open_xml
 
@@ -77,12 +77,10 @@ class FileFacts:
     receiver_code: str | None = None
     target_date: date | None = None  # JP06116 (W4)
     target_month: date | None = None  # JP06401 (W5), first day
-    target_month_raw: str | None = None
     slot: int | None = None  # JP06219 of current-day files
     jpc: dict[str, str] = field(default_factory=dict)
     xml_encoding: str | None = None
     xml_namespace: str | None = None
-    entry_name: str | None = None
 
 
 @dataclass
@@ -146,12 +144,12 @@ class _Parse:
         return f"{{{self.ns}}}{local}" if self.ns else local
 
     # ----- problems -----
-    def error(self, rule: str, message: str, line: int | None = None, path: str | None = None) -> None:
+    def error(self, rule: Rule, message: str, line: int | None = None, path: str | None = None) -> None:
         if len(self.outcome.errors) < MAX_REPORTED:
             self.outcome.errors.append(Problem(rule, message, line, path))
         self.extracting = False
 
-    def warn(self, rule: str, message: str) -> None:
+    def warn(self, rule: Rule, message: str) -> None:
         self.outcome.warnings.append(Problem(rule, message, severity="warning"))
 
     # ----- header -----
@@ -169,7 +167,7 @@ class _Parse:
             said = f"{code} ({body.name})" if body else repr(code)
             raise RejectedFile(
                 Problem(
-                    "BP002",
+                    Rule.KIND_MISMATCH,
                     f"JP00002 says {said} but the file name says {self.kind.info_kind_code} ({self.kind.name})",
                     el.sourceline,
                     "SBD-MSG/JPMGRP/JPTRM/JP00002",
@@ -191,7 +189,6 @@ class _Parse:
             facts.slot = int(slot) if slot and slot.isdigit() else None
         else:
             raw = self.header_text("JP06401")
-            facts.target_month_raw = raw
             if raw and len(raw) >= 6 and raw[:6].isdigit() and 1 <= int(raw[4:6]) <= 12:
                 facts.target_month = date(int(raw[:4]), int(raw[4:6]), 1)
 
@@ -201,12 +198,15 @@ class _Parse:
         facts = self.outcome.facts
         raw = self.header_text("JP06116")
         if self.kind.bp_id == "W4" and raw and facts.target_date is None:
-            self.error("BP009", f"JP06116 target date {raw!r} is not a calendar date", None, "JPTRM/JP06116")
+            self.error(Rule.BAD_DATE, f"JP06116 target date {raw!r} is not a calendar date", None, "JPTRM/JP06116")
         if facts.target_date and facts.target_date != self.name.target_date:
-            self.warn("BP020", f"JP06116 {facts.target_date} differs from the file-name date {self.name.target_date}")
+            self.warn(
+                Rule.TARGET_DATE_DIFFERS,
+                f"JP06116 {facts.target_date} differs from the file-name date {self.name.target_date}",
+            )
         if self.area and facts.sender_code and facts.sender_code != tso_company_code(self.area):
             self.warn(
-                "BP025",
+                Rule.SENDER_DIFFERS,
                 f"sender code {facts.sender_code} differs from the assumed TSO code {tso_company_code(self.area)} "
                 f"of area {self.area}",
             )
@@ -230,15 +230,18 @@ class _Parse:
                 if not final:
                     return
                 # the records end before the header says their date or slot: refuse rather than load NULLs
-                self.error("BP014", "the records come before JP06116 (target date) or JP06219 (slot) in JPTRM")
+                self.error(
+                    Rule.RECORDS_BEFORE_HEADER,
+                    "the records come before JP06116 (target date) or JP06219 (slot) in JPTRM",
+                )
         if self.extracting:
             try:
                 self._extract(container, done, slot_record)
             except (pa.ArrowInvalid, ValueError, InvalidOperation) as exc:
                 if "date32" in str(exc):  # Arrow refuses an impossible date such as 2024-04-31 (R7)
-                    self.error("BP009", f"a date is not a calendar date: {exc}")
+                    self.error(Rule.BAD_DATE, f"a date is not a calendar date: {exc}")
                 else:
-                    self.error("BP012", f"a value could not be converted: {exc}")
+                    self.error(Rule.BAD_NUMBER, f"a value could not be converted: {exc}")
         del container[:done]
 
     def _extract(self, container: etree._Element, count: int, slot_record: etree._Element | None) -> None:
@@ -283,7 +286,7 @@ class _Parse:
 
     def record_stream(self, xml: XmlStream) -> None:
         facts = self.outcome.facts
-        facts.xml_encoding, facts.xml_namespace, facts.entry_name = xml.declared_encoding, xml.namespace, xml.entry_name
+        facts.xml_encoding, facts.xml_namespace = xml.declared_encoding, xml.namespace
 
     def take_piece(self, rows: _PieceRows) -> None:
         self.records += rows.records
@@ -310,16 +313,21 @@ class _Parse:
 
     def finish_warnings(self) -> None:
         if self.prefix_mismatch:
-            self.warn("BP021", f"{self.prefix_mismatch} rows have a supply point prefix other than area {self.area}")
+            self.warn(
+                Rule.AREA_PREFIX_DIFFERS,
+                f"{self.prefix_mismatch} rows have a supply point prefix other than area {self.area}",
+            )
         if self.bad_availability:
-            self.warn("BP024", f"{self.bad_availability} rows carry an availability code other than '0'/'1'")
+            self.warn(
+                Rule.AVAILABILITY_CODE, f"{self.bad_availability} rows carry an availability code other than '0'/'1'"
+            )
         if self.negative:
-            self.warn("BP022", f"{self.negative} negative quantities (sign conventions are unknown)")
+            self.warn(Rule.NEGATIVE, f"{self.negative} negative quantities (sign conventions are unknown)")
         if self.outcome.unmapped:
             listed = ", ".join(f"{k}×{v}" for k, v in sorted(self.outcome.unmapped.items()))
-            self.warn("BP026", f"elements kept in unmapped_elements: {listed}")
+            self.warn(Rule.UNMAPPED_ELEMENTS, f"elements kept in unmapped_elements: {listed}")
         for w in self.name.warnings:
-            self.warn("BP023", w)
+            self.warn(Rule.SECTION_LENGTH, w)
 
 
 def w4_rows(table: pa.Table, slot: int | pa.ChunkedArray | None, day: date | None) -> pa.Table:
@@ -359,7 +367,7 @@ def point_rows(
         if assumed and ("supply_point_id" not in values or "split_code" not in values):
             problems.append(
                 Problem(
-                    "BP011",
+                    Rule.ASSUMED_LAYOUT_NOT_MET,
                     "layout assumption for W5 kind 13/14 not met: a point record lacks JP06400 or JP06404",
                     rec.sourceline,
                 )
@@ -386,7 +394,7 @@ def _convert(column: str, text: str | None, line: int | None, problems: list[Pro
     try:
         return parse_date8(value)
     except ValueError:
-        problems.append(Problem("BP009", f"{column} {value!r} is not a calendar date", line))
+        problems.append(Problem(Rule.BAD_DATE, f"{column} {value!r} is not a calendar date", line))
         return None
 
 
@@ -432,9 +440,9 @@ def parse_bp_file(
         result = outcome.outcome if outcome is not None else ParseOutcome(name)
         result.errors.insert(0, exc.problem)
         return result
-    if any(p.rule == "BP004" for p in state.outcome.errors):
+    if any(p.rule == Rule.NOT_VALID for p in state.outcome.errors):
         # a value the XSD refused also fails its conversion; the XSD's message is the one to show
-        state.outcome.errors = [p for p in state.outcome.errors if p.rule != "BP012"]
+        state.outcome.errors = [p for p in state.outcome.errors if p.rule != Rule.BAD_NUMBER]
         locate_schema_errors(path, state.outcome.errors, limits, force_encoding)
     state.finish_warnings()
     return state.outcome
@@ -571,7 +579,12 @@ def _run(state: _Parse, chunks: Iterable[bytes]) -> None:
         schema = compiled_schema(kind, state.ns)
     except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:  # the namespace goes into the XSD wrapper
         raise RejectedFile(
-            Problem("BP003", f"the root element's namespace {state.ns!r} is not a valid URI: {exc}", 1, "SBD-MSG")
+            Problem(
+                Rule.NOT_WELL_FORMED,
+                f"the root element's namespace {state.ns!r} is not a valid URI: {exc}",
+                1,
+                "SBD-MSG",
+            )
         ) from None
     parser = etree.XMLPullParser(
         events=("start", "end"),
@@ -634,7 +647,7 @@ def _run(state: _Parse, chunks: Iterable[bytes]) -> None:
         failed = exc
     if failed is not None:
         if closing and not root_closed and str(failed).startswith("Element '"):
-            state.error("BP003", "the document ends before </SBD-MSG>: the file is truncated")
+            state.error(Rule.NOT_WELL_FORMED, "the document ends before </SBD-MSG>: the file is truncated")
             return
         _collect_syntax_errors(state, failed)
 
@@ -654,16 +667,16 @@ def _collect_syntax_errors(state: _Parse, exc: etree.XMLSyntaxError) -> None:
         state.error(rule, f"{what}: {message}", exc.lineno or None)
     else:
         for entry in entries:
-            state.error("BP004", entry.message)
+            state.error(Rule.NOT_VALID, entry.message)
 
 
-def _wf_rule(message: str) -> tuple[str, str]:
+def _wf_rule(message: str) -> tuple[Rule, str]:
     """Rule of a libxml2 parse error: bytes that do not decode are R1 (BP006), resource limits BP008."""
     if "Invalid bytes in character encoding" in message or "not proper UTF-8" in message:
-        return "BP006", "bytes that do not decode in the declared encoding (R1)"
+        return Rule.UNDECODABLE, "bytes that do not decode in the declared encoding (R1)"
     if "Resource limit exceeded" in message or "huge text node" in message.lower():
-        return "BP008", "a value or the nesting is larger than the parser allows"
-    return "BP003", "not well-formed XML (or truncated)"
+        return Rule.TOO_LARGE, "a value or the nesting is larger than the parser allows"
+    return Rule.NOT_WELL_FORMED, "not well-formed XML (or truncated)"
 
 
 _WF_MESSAGE = re.compile(r"^line \d+: b?['\"](.*)['\"]$", re.S)

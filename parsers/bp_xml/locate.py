@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from parsers.bp_xml.problems import Problem, RejectedFile
+from parsers.bp_xml.problems import Problem, RejectedFile, Rule
 from parsers.bp_xml.schema import element_columns, type_descriptions
 from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, open_xml
 
@@ -80,7 +80,7 @@ def locate_schema_errors(
     path: Path, problems: list[Problem], limits: Limits = DEFAULT_LIMITS, force_encoding: str | None = None
 ) -> None:
     """Fill in line, path and a plain message for the BP004 problems in ``problems`` (in place)."""
-    todo = [i for i, p in enumerate(problems) if p.rule == "BP004"]
+    todo = [i for i, p in enumerate(problems) if p.rule == Rule.NOT_VALID]
     found = {i: _pattern(problems[i].message) for i in todo}
     for i in todo:
         problems[i] = replace(problems[i], message=plain_message(problems[i].message))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from parsers.bp_xml.problems import Problem, RejectedFile
+from parsers.bp_xml.problems import Problem, RejectedFile, Rule
 
 ZIP_MAGIC = b"PK\x03\x04"
 SHIFT_JIS_LABELS = frozenset(
@@ -51,34 +51,37 @@ DEFAULT_LIMITS = Limits()
 class XmlStream:
     """The XML document of a file, as UTF-8 chunks, with what was learned from its first bytes."""
 
-    entry_name: str
     declared_encoding: str  # as written in the declaration (or 'UTF-8' / the BOM's)
     namespace: str | None
     chunks: Iterator[bytes]
 
 
-def _reject(rule: str, message: str) -> RejectedFile:
+def _reject(rule: Rule, message: str) -> RejectedFile:
     return RejectedFile(Problem(rule, message))
 
 
 def _zip_entry(zf: zipfile.ZipFile, limits: Limits) -> zipfile.ZipInfo:
     infos = zf.infolist()
     if not infos:
-        raise _reject("BP007", "the ZIP has no entry")
+        raise _reject(Rule.UNSAFE_ZIP, "the ZIP has no entry")
     if len(infos) > 1:
         names = ", ".join(i.filename for i in infos[:5])
-        raise _reject("BP007", f"the ZIP has {len(infos)} entries ({names}); exactly one XML document is expected")
+        raise _reject(
+            Rule.UNSAFE_ZIP, f"the ZIP has {len(infos)} entries ({names}); exactly one XML document is expected"
+        )
     info = infos[0]
     name = info.filename
     if "/" in name or "\\" in name or ".." in name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-        raise _reject("BP007", f"ZIP entry name {name!r} has a path component; refused")
+        raise _reject(Rule.UNSAFE_ZIP, f"ZIP entry name {name!r} has a path component; refused")
     if info.flag_bits & 0x1:
-        raise _reject("BP007", f"ZIP entry {name!r} is encrypted")
+        raise _reject(Rule.UNSAFE_ZIP, f"ZIP entry {name!r} is encrypted")
     if info.file_size > limits.max_uncompressed:
-        raise _reject("BP008", f"ZIP entry {name!r} declares {info.file_size} bytes (limit {limits.max_uncompressed})")
+        raise _reject(
+            Rule.TOO_LARGE, f"ZIP entry {name!r} declares {info.file_size} bytes (limit {limits.max_uncompressed})"
+        )
     if info.file_size > limits.max_ratio * max(info.compress_size, 1):
         raise _reject(
-            "BP007",
+            Rule.UNSAFE_ZIP,
             f"ZIP entry {name!r} expands {info.file_size / max(info.compress_size, 1):.0f}:1 "
             f"(limit {limits.max_ratio}:1); refused as a possible ZIP bomb",
         )
@@ -90,33 +93,33 @@ def _counted(stream: IO[bytes], limit: int, chunk_size: int, what: str) -> Itera
     while chunk := stream.read(chunk_size):
         total += len(chunk)
         if total > limit:
-            raise _reject("BP008", f"{what} is larger than the limit of {limit} bytes; refused")
+            raise _reject(Rule.TOO_LARGE, f"{what} is larger than the limit of {limit} bytes; refused")
         yield chunk
 
 
 @contextmanager
-def open_raw(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[str, Iterator[bytes]]]:
-    """Yield (entry name, raw byte chunks) of the XML in ``path`` (a ZIP as served, or plain XML)."""
+def open_raw(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Iterator[bytes]]:
+    """Yield the raw byte chunks of the XML in ``path`` (a ZIP as served, or plain XML)."""
     with open(path, "rb") as fh:
         magic = fh.read(4)
         fh.seek(0)
         if magic != ZIP_MAGIC:
             if path.suffix.lower() == ".zip":
-                raise _reject("BP007", "not a ZIP archive although the name ends in .zip")
-            yield path.name, _counted(fh, limits.max_uncompressed, limits.chunk_size, "the file")
+                raise _reject(Rule.UNSAFE_ZIP, "not a ZIP archive although the name ends in .zip")
+            yield _counted(fh, limits.max_uncompressed, limits.chunk_size, "the file")
             return
         try:
             zf = zipfile.ZipFile(fh)
         except zipfile.BadZipFile as exc:
-            raise _reject("BP007", f"broken ZIP archive: {exc}") from None
+            raise _reject(Rule.UNSAFE_ZIP, f"broken ZIP archive: {exc}") from None
         with zf:
             info = _zip_entry(zf, limits)
             try:
                 with zf.open(info) as entry:
                     limit = min(info.file_size, limits.max_uncompressed)
-                    yield info.filename, _counted(entry, limit, limits.chunk_size, f"ZIP entry {info.filename!r}")
+                    yield _counted(entry, limit, limits.chunk_size, f"ZIP entry {info.filename!r}")
             except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-                raise _reject("BP007", f"ZIP entry {info.filename!r} is damaged: {exc}") from None
+                raise _reject(Rule.UNSAFE_ZIP, f"ZIP entry {info.filename!r} is damaged: {exc}") from None
 
 
 def codec_for(label: str) -> str:
@@ -129,7 +132,7 @@ def codec_for(label: str) -> str:
     try:
         return codecs.lookup(low).name
     except LookupError:
-        raise _reject("BP006", f"unknown encoding {label!r} in the XML declaration") from None
+        raise _reject(Rule.UNDECODABLE, f"unknown encoding {label!r} in the XML declaration") from None
 
 
 def _sniff(first: bytes) -> tuple[str, str, int]:
@@ -156,10 +159,10 @@ def _transcode(chunks: Iterator[bytes], codec: str, first: bytes) -> Iterator[by
             text = decoder.decode(chunk)
         except UnicodeDecodeError as exc:
             raise _reject(
-                "BP006", f"bytes at offset {offset + exc.start} do not decode as {codec}: {exc.reason}"
+                Rule.UNDECODABLE, f"bytes at offset {offset + exc.start} do not decode as {codec}: {exc.reason}"
             ) from None
         except UnicodeError as exc:  # e.g. 'UTF-16 stream does not start with BOM'
-            raise _reject("BP006", f"the bytes do not decode as {codec}: {exc}") from None
+            raise _reject(Rule.UNDECODABLE, f"the bytes do not decode as {codec}: {exc}") from None
         offset += len(chunk)
         out = text.encode("utf-8")
         if head:
@@ -172,7 +175,7 @@ def _transcode(chunks: Iterator[bytes], codec: str, first: bytes) -> Iterator[by
     try:
         tail = decoder.decode(b"", final=True)
     except UnicodeError as exc:
-        raise _reject("BP006", f"the file ends inside a character ({codec}): {exc}") from None
+        raise _reject(Rule.UNDECODABLE, f"the file ends inside a character ({codec}): {exc}") from None
     if tail:
         yield tail.encode("utf-8")
 
@@ -193,29 +196,31 @@ def _check_prolog(head: bytes) -> str | None:
         start = head.find(b"<", pos)
         if start < 0:
             if len(head) == 0 or not head[pos:].strip():
-                raise _reject("BP003", "the file is empty or has no root element")
-            raise _reject("BP003", "no root element in the first MiB of the file")
+                raise _reject(Rule.NOT_WELL_FORMED, "the file is empty or has no root element")
+            raise _reject(Rule.NOT_WELL_FORMED, "no root element in the first MiB of the file")
         if head.startswith(b"<!--", start):
             end = head.find(b"-->", start + 4)
             if end < 0:
-                raise _reject("BP003", "unterminated comment before the root element")
+                raise _reject(Rule.NOT_WELL_FORMED, "unterminated comment before the root element")
             pos = end + 3
             continue
         if head.startswith(b"<?", start):
             end = head.find(b"?>", start + 2)
             if end < 0:
-                raise _reject("BP003", "unterminated processing instruction before the root element")
+                raise _reject(Rule.NOT_WELL_FORMED, "unterminated processing instruction before the root element")
             pos = end + 2
             continue
         if head.startswith(b"<!", start):
-            raise _reject("BP005", "a DOCTYPE is not allowed: DTDs and entities are refused (XXE, entity expansion)")
+            raise _reject(
+                Rule.DTD_REFUSED, "a DOCTYPE is not allowed: DTDs and entities are refused (XXE, entity expansion)"
+            )
         break
     root = _ROOT.match(head, start)
     if root is None:
-        raise _reject("BP003", "the root element's start tag is malformed or longer than the first MiB")
+        raise _reject(Rule.NOT_WELL_FORMED, "the root element's start tag is malformed or longer than the first MiB")
     prefix, local, attrs = root.group(1), root.group(2), root.group(3) or b""
     if local != b"SBD-MSG":
-        raise _reject("BP013", f"root element is {local.decode(errors='replace')!r}, not SBD-MSG")
+        raise _reject(Rule.WRONG_ROOT, f"root element is {local.decode(errors='replace')!r}, not SBD-MSG")
     for m in _XMLNS.finditer(attrs):
         if (m.group(1) or None) == prefix:
             return m.group(3).decode("utf-8") or None
@@ -232,7 +237,7 @@ def open_xml(
 
     Raises :class:`RejectedFile` with a BP0xx problem for anything refused before parsing.
     """
-    with open_raw(path, limits) as (entry, raw):
+    with open_raw(path, limits) as raw:
         first = next(raw, b"")
         label, codec, bom = _sniff(first)
         if force_encoding:
@@ -249,4 +254,4 @@ def open_xml(
             head = next(chunks, b"")
             chunks = _prepend(head, chunks)
         namespace = _check_prolog(head)
-        yield XmlStream(entry_name=entry, declared_encoding=label, namespace=namespace, chunks=chunks)
+        yield XmlStream(declared_encoding=label, namespace=namespace, chunks=chunks)

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
-from parsers.bp_xml.problems import Problem
+from parsers.bp_xml.problems import Problem, Rule
 
 
 def interval_key(kind_bp_id: str) -> tuple[str, ...]:
@@ -108,7 +108,7 @@ DUPLICATE_CHECK_MEMORY = "64MB"
 
 def duplicate_problem(rows: list[dict]) -> Problem:
     shown = "; ".join(", ".join(f"{k}={v}" for k, v in r.items() if k != "count_all") for r in rows)
-    return Problem("BP010", f"duplicate keys in one file (same point and slot twice): {shown}")
+    return Problem(Rule.DUPLICATE_KEY, f"duplicate keys in one file (same point and slot twice): {shown}")
 
 
 def validate_bp_file(path: Path, area_code: str | None = None) -> ParseOutcome | Problem:
@@ -116,7 +116,7 @@ def validate_bp_file(path: Path, area_code: str | None = None) -> ParseOutcome |
     try:
         name = parse_bp_filename(path.name)
     except FileNameError as exc:
-        return Problem("BP001", str(exc))
+        return Problem(Rule.NOT_BP_NAME, str(exc))
     keys = interval_key(name.kind.bp_id)
     with tempfile.TemporaryDirectory(prefix="takuso-validate-") as tmp:
         spool = KeySpool(Path(tmp) / "keys.parquet", keys)

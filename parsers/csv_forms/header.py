@@ -35,10 +35,6 @@ class HeaderMap:
     extra: dict[int, str]  # position → original header text
 
     @property
-    def resolved(self) -> frozenset[str]:
-        return frozenset(self.plain.values()) | frozenset(w.column for w in self.wide.values())
-
-    @property
     def is_wide(self) -> bool:
         return bool(self.wide)
 
