@@ -1,4 +1,4 @@
-"""Secrets and TLS (issue 8), beyond what tests/test_config.py and tests/test_tso_*.py already cover.
+"""Secrets and TLS, beyond what tests/test_config.py and tests/test_tso_*.py already cover.
 
 * server verification cannot be switched off: not in the source, not per request, not by environment
   variables, not by a configuration key;

@@ -1,4 +1,4 @@
-"""One writer at a time: an advisory lock on ``WAREHOUSE/.takuso.lock`` (issue 8, concurrent runs).
+"""One writer at a time: an advisory lock on ``WAREHOUSE/.takuso.lock`` (concurrent runs).
 
 A second ``run``/``ingest``/``pull`` waits for the first with a message, or, with ``wait=False``, gives up
 with :class:`WarehouseBusy` (exit status 2). The lock dies with its process, so a killed run never
