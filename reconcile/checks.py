@@ -109,10 +109,6 @@ FLAGS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
-    return {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
-
-
 def _tolerance_literal(tolerance_kwh: Decimal | str) -> str:
     try:
         tolerance = Decimal(str(tolerance_kwh))
@@ -123,20 +119,15 @@ def _tolerance_literal(tolerance_kwh: Decimal | str) -> str:
     return f"CAST('{tolerance}' AS DECIMAL(18, 6))"
 
 
-def intervals_sql(con: duckdb.DuckDBPyConnection) -> str:
+def intervals_sql() -> str:
     """One billable value per point × date × slot × data class (a 部分 '2' record wins over a 全量 '1')."""
-    cols = _columns(con, "interval_usage")
-    # without the column: the same rule as the warehouse's billable_kwh (bp-xml.md §7.1)
-    rule = "CASE WHEN split_code = '2' THEN kwh_split ELSE kwh END"
-    billable = "billable_kwh" if "billable_kwh" in cols else rule
-    split = "split_code" if "split_code" in cols else "CAST(NULL AS VARCHAR)"
-    return f"""
+    return """
 SELECT
-    supply_point_id, area_code, voltage, usage_date, slot, data_class, {split} AS split_code,
-    CAST({billable} AS DECIMAL(18, 6)) AS kwh, availability_code
+    supply_point_id, area_code, voltage, usage_date, slot, data_class, split_code,
+    CAST(billable_kwh AS DECIMAL(18, 6)) AS kwh, availability_code
 FROM interval_usage
 QUALIFY row_number() OVER (
-    PARTITION BY supply_point_id, usage_date, slot, data_class ORDER BY {split} DESC NULLS LAST
+    PARTITION BY supply_point_id, usage_date, slot, data_class ORDER BY split_code DESC NULLS LAST
 ) = 1
 """
 
@@ -313,19 +304,14 @@ GROUP BY ALL
 """
 
 
-def contract_demand_check_sql(con: duckdb.DuckDBPyConnection) -> str:
+def contract_demand_check_sql() -> str:
     """実量制 contract kW (契約電力) from Form 2 vs max(this month, previous 11) recomputed from 30-minute data."""
-    cols = _columns(con, "contract_demand_breakdown")
-    demand = (
-        "coalesce(corrected_max_demand_kw, max_demand_kw)" if "corrected_max_demand_kw" in cols else "max_demand_kw"
-    )
-    kind = "determination_kind" if "determination_kind" in cols else "CAST(NULL AS VARCHAR)"
     months = rules.CONTRACT_KW_LOOKBACK_MONTHS
     return f"""
 WITH form AS (
     SELECT
         supply_point_id, billing_month, lookback_month, area_code, contract_kw,
-        {demand} AS tso_demand_kw, {kind} AS determination_kind
+        coalesce(corrected_max_demand_kw, max_demand_kw) AS tso_demand_kw, determination_kind
     FROM contract_demand_breakdown
 ), lookback AS (
     SELECT
@@ -408,12 +394,12 @@ def create_reconciliation_views(
     """
     kind = "TEMP VIEW" if temporary else "VIEW"
     views = [
-        ("reconcile_intervals", intervals_sql(con)),
+        ("reconcile_intervals", intervals_sql()),
         (BILLING_PERIODS_VIEW, billing_periods_sql()),
         ("reconciliation_monthly", reconciliation_monthly_sql(tolerance_kwh)),
         ("usage_gaps", usage_gaps_sql()),
         ("reconcile_monthly_max_demand", monthly_max_demand_sql()),
-        ("contract_demand_check", contract_demand_check_sql(con)),
+        ("contract_demand_check", contract_demand_check_sql()),
     ]
     for name, sql in views:
         con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")

@@ -95,7 +95,7 @@ def _twelve_month_max(con: duckdb.DuckDBPyConnection, month: date) -> tuple[dict
         r["supply_point_id"]: r["kw"]
         for r in _records(
             con,
-            f"""SELECT supply_point_id, max(kwh) * {rules.KW_PER_SLOT_KWH} AS kw FROM ({intervals_sql(con)})
+            f"""SELECT supply_point_id, max(kwh) * {rules.KW_PER_SLOT_KWH} AS kw FROM ({intervals_sql()})
                 WHERE data_class = 'confirmed' AND usage_date BETWEEN ? AND last_day(CAST(? AS DATE))
                 GROUP BY supply_point_id""",
             [start, month],
@@ -108,7 +108,7 @@ def _slots(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, dict[date, 
     out: dict[str, dict[date, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     rows = con.execute(
         f"""SELECT i.supply_point_id, i.usage_date, i.slot, i.kwh
-            FROM ({intervals_sql(con)}) i
+            FROM ({intervals_sql()}) i
             JOIN ({billing_periods_sql()}) p
               ON p.supply_point_id = i.supply_point_id AND i.usage_date BETWEEN p.period_start AND p.period_end
             WHERE p.target_month = ? AND i.data_class = 'confirmed' AND i.kwh IS NOT NULL""",

@@ -72,6 +72,8 @@ class Point:
     scale: Decimal  # kWh of a slot at profile 1.0
     split: bool = False  # also carries a 部分 (split code 2) record in monthly usage
     provided: bool = True  # monthly confirmed usage provided (availability code 0)
+    monthly_kwh: Decimal | None = None  # JP06426 as the TSO states it; None: the sum of the slots
+    max_demand_kw: Decimal | None = None  # JP06445 as the TSO states it; None: max slot × 2 (high voltage only)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Scenario:
     period_end: date  # inclusive; the meter reading date is the day after
     points: list[Point]
     confirmed: dict[tuple[str, date], list[Decimal]] = field(default_factory=dict)
+    missing: set[tuple[str, date, int]] = field(default_factory=set)  # (point, day, slot) the TSO did not send
 
     @property
     def reading_date(self) -> date:
@@ -309,14 +312,16 @@ def w5_point(out: XmlOut, sc: Scenario, p: Point, split_code: str, days: list[da
         out.w("</JPMR00010>\n")
         return
     series = {d: sc.confirmed[(p.id, d)] for d in days}
-    split = {d: _split_values(v) for d, v in series.items()} if split_code == "2" else {}
-    total = sum((sum(v) for v in series.values()), Decimal(0))
+    values = {d: [v for s, v in enumerate(vs, start=1) if (p.id, d, s) not in sc.missing] for d, vs in series.items()}
+    split = {d: _split_values(v) for d, v in values.items()} if split_code == "2" else {}
+    total = sum((sum(v) for v in values.values()), Decimal(0))
     out.el("JP06407", "1" if p.voltage == "low" else "2")
-    out.el("JP06426", total)
+    out.el("JP06426", total if p.monthly_kwh is None else p.monthly_kwh)
     out.el("JP06427", sum((sum(v) for v in split.values()), Decimal(0)) if split else None)
     if p.voltage == "high":
         out.el("JP06406", 100 - int(p.id[-1]) % 5)
-        out.el("JP06445", max(max(v) for v in series.values()) * 2)
+    if p.max_demand_kw is not None or p.voltage == "high":
+        out.el("JP06445", p.max_demand_kw or max(max(v) for v in values.values()) * 2)
     out.el("JP06446", _ymd((sc.reading_date + timedelta(days=32)).replace(day=sc.reading_date.day)))
     for tag, value in extra:
         out.el(tag, value)
@@ -324,8 +329,11 @@ def w5_point(out: XmlOut, sc: Scenario, p: Point, split_code: str, days: list[da
         out.w("<JPM00013>\n")
         for d in days:
             out.w(f"<JPMR00013><JP06423>{_ymd(d)}</JP06423><JPM00014>")
+            shares = iter(split.get(d, ()))
             for s, v in enumerate(series[d], start=1):
-                kwh_split = f"<JP06425>{split[d][s - 1]}</JP06425>" if split else ""
+                if (p.id, d, s) in sc.missing:  # no record at all
+                    continue
+                kwh_split = f"<JP06425>{next(shares)}</JP06425>" if split else ""
                 out.w(f"<JPMR00014><JP06219>{out.slot(s)}</JP06219><JP06424>{v}</JP06424>{kwh_split}</JPMR00014>")
             out.w("</JPM00014></JPMR00013>\n")
         out.w("</JPM00013>\n")

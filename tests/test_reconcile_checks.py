@@ -1,13 +1,16 @@
-"""Reconciliation views (RC01-RC07, GP01-GP03, CD01-CD04) and compute_wheeling_charges on the contract views.
+"""Reconciliation views (RC01-RC07, GP01-GP03, CD01-CD03) and compute_wheeling_charges on the warehouse views.
 
-The base views are built as tables in an in-memory DuckDB under the contract names and types.
-Every point below has 0.1 kWh in each of its 48 slots, so a full April (30 days) sums to 144 kWh.
+The warehouses are built from BP XML and CSV files written by the sample generator and loaded by the real
+ingest (``tests/reconcile_fixtures.py``). Every point below has 0.1 kWh in each of its 48 slots unless
+said otherwise, so a full April (30 days) sums to 144 kWh.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,78 +18,70 @@ import pytest
 
 from reconcile.checks import create_reconciliation_views
 from reconcile.compute import compute_wheeling_charges
-from reconcile.fixtures import create_base_tables, day_slots, period_days
+from sample_data.bp import Point
+from tests.reconcile_fixtures import Files, curtailment_row, form2_row, month_end, period_days, point
+from warehouse.catalog import connect
 
+pytestmark = pytest.mark.slow  # each module warehouse is loaded from files by the real ingest
 APRIL = date(2024, 4, 1)
+MARCH = date(2024, 3, 1)
 DAYS = period_days(date(2024, 4, 1), date(2024, 4, 30))
 SLOT = D("0.1")
+FLAT = [SLOT] * 48
+HALF = [D("0.5")] * 48
 
 
 def pid(n: int) -> str:
     return f"01{n:020d}"
 
 
-def full(point: str, data_class: str, skip_day: date | None = None, **kw: Any) -> list[dict[str, Any]]:
-    return [r for d in DAYS if d != skip_day for r in day_slots(point, d, data_class, SLOT, **kw)]
+def every_day(points: list[Point], days: list[date], values: list[D] = FLAT) -> dict[tuple[str, date], list[D]]:
+    return {(p.id, d): list(values) for p in points for d in days if p.provided}
 
 
-def monthly(point: str, kwh: D | None, **kw: Any) -> dict[str, Any]:
-    row = dict(
-        supply_point_id=point,
-        area_code="01",
-        voltage="low",
-        target_month=APRIL,
-        meter_reading_date=date(2024, 5, 1),
-        split_code="1",
-        availability_code="0",
-        monthly_kwh=kwh,
-        max_demand_kw=D("0.2"),
-    )
-    row.update(kw)
-    return row
+def open_views(layout_dir: Path, tolerance: D = D("0.5")) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the catalog with the reconciliation views (temporary) on top."""
+    from core.paths import WarehouseLayout
+
+    con = connect(WarehouseLayout(layout_dir))
+    create_reconciliation_views(con, tolerance, temporary=True)
+    return con
 
 
 @pytest.fixture(scope="module")
-def con() -> duckdb.DuckDBPyConnection:
-    intervals: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    # P1 clean: 144 = 144 = 144
-    intervals += full(pid(1), "confirmed") + full(pid(1), "preliminary")
-    rows.append(monthly(pid(1), D("144")))
-    # P2 RC01 only: monthly 145, confirmed 144 (diff 1.0 > 0.5); preliminary carries +1.0 in one slot → 145
-    intervals += full(pid(2), "confirmed") + full(pid(2), "preliminary", skip_day=DAYS[0])
-    intervals += day_slots(pid(2), DAYS[0], "preliminary", [D("1.1")] + [SLOT] * 47)
-    rows.append(monthly(pid(2), D("145")))
-    # P3 RC02 only: preliminary one slot +0.6 → 144.6; |144 − 144.6| = 0.6 > 0.5
-    intervals += full(pid(3), "confirmed") + full(pid(3), "preliminary", skip_day=DAYS[0])
-    intervals += day_slots(pid(3), DAYS[0], "preliminary", [D("0.7")] + [SLOT] * 47)
-    rows.append(monthly(pid(3), D("144")))
-    # P4 tolerance edge: monthly 144.5, both sums 144 → diff exactly 0.5, not more than 0.5 → no flag
-    intervals += full(pid(4), "confirmed") + full(pid(4), "preliminary")
-    rows.append(monthly(pid(4), D("144.5")))
-    # P5 RC03 + GP01: 2 confirmed slots missing on 04-10 (monthly 143.8 = 144 − 0.2 agrees)
-    intervals += full(pid(5), "confirmed", skip_day=DAYS[9]) + full(pid(5), "preliminary")
-    intervals += day_slots(pid(5), DAYS[9], "confirmed", SLOT, slots=range(3, 49))
-    rows.append(monthly(pid(5), D("143.8")))
-    # P6 RC04 + GP02: no preliminary values on 04-20 (the confirmed ones exist): 144 − 4.8 = 139.2 → RC02 too
-    intervals += full(pid(6), "confirmed") + full(pid(6), "preliminary", skip_day=DAYS[19])
-    rows.append(monthly(pid(6), D("144")))
-    # P7 RC05 + GP03: monthly usage not provided (提供可否 '1'), no 30-minute values at all
-    rows.append(monthly(pid(7), None, availability_code="1"))
-    # P8 RC06: previous reading 2024-03-20 → April period 03-20..04-30 = 42 days (|42 − 30| > 5)
-    rows.append(monthly(pid(8), D("0"), target_month=date(2024, 3, 1), meter_reading_date=date(2024, 3, 20)))
-    rows.append(monthly(pid(8), D("0")))
-    # P9 RC07: TSO maximum demand 5 kW, recomputed 0.1 × 2 = 0.2 kW
-    intervals += full(pid(9), "confirmed") + full(pid(9), "preliminary")
-    rows.append(monthly(pid(9), D("144"), max_demand_kw=D("5")))
-    # P10 partial supply: 全量 and 部分 records; billable = after-split 0.05 a slot = 72 kWh
-    intervals += full(pid(10), "confirmed", split_code="2", split_values=D("0.05")) + full(pid(10), "preliminary")
-    rows.append(monthly(pid(10), D("144"), split_code="1"))
-    rows.append(monthly(pid(10), D("144"), split_code="2", monthly_kwh_split=D("72")))
-    c = duckdb.connect()
-    create_base_tables(c, intervals=intervals, monthly=rows)
-    create_reconciliation_views(c, D("0.5"))
-    return c
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = Files(tmp_path_factory.mktemp("recon_files"))
+    points = {
+        1: point(pid(1)),  # clean: 144 = 144 = 144
+        2: point(pid(2), monthly_kwh=D("145")),  # RC01 only: confirmed 144; preliminary +1.0 in one slot → 145
+        3: point(pid(3)),  # RC02 only: preliminary one slot +0.6 → 144.6; |144 − 144.6| = 0.6 > 0.5
+        4: point(pid(4), monthly_kwh=D("144.5")),  # tolerance edge: diff exactly 0.5 → no flag
+        5: point(pid(5)),  # RC03 + GP01: 2 confirmed slots missing on 04-10 (monthly 143.8 agrees)
+        6: point(pid(6)),  # RC04 + GP02: no preliminary values on 04-20 → RC02 as well (139.2)
+        7: point(pid(7), provided=False),  # RC05 + GP03: 提供可否 '1', no 30-minute values at all
+        8: point(pid(8)),  # RC06: previous reading 2024-03-20 → April period 03-20..04-30 = 42 days
+        9: point(pid(9), max_demand_kw=D("5")),  # RC07: TSO says 5 kW, recomputed 0.1 × 2 = 0.2 kW
+        10: point(pid(10), split=True),  # partial supply: 0.5 a slot, 全量 and 部分 (60 %: 0.3) records
+    }
+    april = list(points.values())
+    confirmed = every_day(april, DAYS) | every_day([points[10]], DAYS, HALF)
+    files.monthly(APRIL, april, confirmed, missing={(pid(5), DAYS[9], 1), (pid(5), DAYS[9], 2)})
+    march = [points[8]]
+    files.monthly(MARCH, march, every_day(march, period_days(MARCH, date(2024, 3, 19))), reading_date=date(2024, 3, 20))
+    for n, day in enumerate(DAYS):
+        values = {points[k].id: FLAT for k in (1, 2, 3, 4, 5, 6, 9) if not (k == 6 and n == 19)}
+        values[pid(10)] = HALF
+        if n == 0:
+            values[pid(2)] = [D("1.1")] + [SLOT] * 47
+            values[pid(3)] = [D("0.7")] + [SLOT] * 47
+        files.daily(day, april, values)
+    return files.load(tmp_path_factory.mktemp("recon_wh")).root
+
+
+@pytest.fixture(scope="module")
+def con(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with open_views(warehouse) as c:
+        yield c
 
 
 def recon(con: duckdb.DuckDBPyConnection, n: int) -> dict[str, Any]:
@@ -128,13 +123,11 @@ def test_difference_equal_to_the_tolerance_is_not_flagged(con: duckdb.DuckDBPyCo
     assert r["diff_confirmed_kwh"] == D("0.5") and r["flags"] == "" and not r["exceeds_tolerance"]
 
 
-def test_tolerance_comes_from_configuration() -> None:
-    c = duckdb.connect()
-    create_base_tables(c, intervals=full(pid(4), "confirmed"), monthly=[monthly(pid(4), D("144.5"))])
-    create_reconciliation_views(c, D("0.4"))
-    assert recon(c, 4)["rc01_monthly_vs_confirmed"]
-    with pytest.raises(ValueError, match="non-negative"):
-        create_reconciliation_views(c, D("-1"))
+def test_tolerance_comes_from_configuration(warehouse: Path) -> None:
+    with open_views(warehouse, D("0.4")) as c:
+        assert recon(c, 4)["rc01_monthly_vs_confirmed"]
+        with pytest.raises(ValueError, match="non-negative"):
+            create_reconciliation_views(c, D("-1"), temporary=True)
 
 
 def test_rc03_missing_confirmed_slots_and_days(con: duckdb.DuckDBPyConnection) -> None:
@@ -167,9 +160,9 @@ def test_rc07_maximum_demand_differs(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_partial_supply_uses_after_split_values(con: duckdb.DuckDBPyConnection) -> None:
     r = recon(con, 10)
-    # billable: 48 × 0.05 × 30 = 72 against monthly_kwh_split 72; preliminary (全量) 144 against 全量 144
-    assert (r["split_code"], r["monthly_kwh"], r["confirmed_interval_kwh"]) == ("2", 72, 72)
-    assert r["preliminary_interval_kwh"] == 144 and r["flags"] == ""
+    # billable: 48 × 0.3 × 30 = 432 against monthly_kwh_split 432; preliminary (全量) 720 against 全量 720
+    assert (r["split_code"], r["monthly_kwh"], r["confirmed_interval_kwh"]) == ("2", 432, 432)
+    assert r["preliminary_interval_kwh"] == 720 and r["flags"] == ""
 
 
 def gaps(con: duckdb.DuckDBPyConnection, n: int) -> list[tuple]:
@@ -201,39 +194,28 @@ def test_clean_point_has_no_gaps(con: duckdb.DuckDBPyConnection) -> None:
 # ---- contract demand check (実量制 contract kW, Form 2) ----
 
 
-def form2(point: str, contract: str, lookback: date, max_kw: str, kind: str = "actual") -> dict[str, Any]:
-    return dict(
-        supply_point_id=point,
-        area_code="01",
-        billing_month=APRIL,
-        lookback_month=lookback,
-        max_demand_kw=D(max_kw),
-        contract_kw=D(contract),
-        determination_kind=kind,
-    )
-
-
 @pytest.fixture(scope="module")
-def demand_con() -> duckdb.DuckDBPyConnection:
-    one = date(2024, 4, 1)
-    intervals = (
-        day_slots(pid(21), one, "confirmed", [D("2.6")] + [SLOT] * 47)  # 2.6 × 2 = 5.2 kW → 5
-        + day_slots(pid(22), one, "confirmed", [D("2.5")] + [SLOT] * 47)  # 5 kW
-        + day_slots(pid(23), one, "confirmed", [D("4.0")] + [SLOT] * 47)  # 8 kW
+def demand_con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    files = Files(tmp_path_factory.mktemp("demand_files"))
+    points = [point(pid(n)) for n in (21, 22, 23)]  # 24 has no 30-minute data
+    confirmed = every_day(points, DAYS)
+    confirmed[(pid(21), APRIL)] = [D("2.6")] + [SLOT] * 47  # 2.6 × 2 = 5.2 kW → 5
+    confirmed[(pid(22), APRIL)] = [D("2.5")] + [SLOT] * 47  # 5 kW
+    confirmed[(pid(23), APRIL)] = [D("4.0")] + [SLOT] * 47  # 8 kW
+    files.monthly(APRIL, points, confirmed)
+    files.form2(
+        APRIL,
+        [
+            form2_row(pid(21), APRIL, APRIL, "5.2", "5"),  # clean
+            form2_row(pid(21), APRIL, MARCH, "4", "5"),
+            form2_row(pid(22), APRIL, APRIL, "5", "6"),  # CD01: contract 6 ≠ max of its look-back months 5
+            form2_row(pid(23), APRIL, APRIL, "5", "5"),  # CD02 (8 > 5) and CD03 (April: 5 vs 8)
+            form2_row(pid(24), APRIL, APRIL, "5", "50", kind="negotiated"),  # 協議: not flagged
+        ],
     )
-    demand = [
-        form2(pid(21), "5", APRIL, "5.2"),  # clean
-        form2(pid(21), "5", date(2024, 3, 1), "4"),
-        form2(pid(22), "6", APRIL, "5"),  # CD01: contract 6 ≠ max of its look-back months 5
-        form2(pid(23), "5", APRIL, "5"),  # CD02 (8 > 5) and CD03 (April: 5 vs 8)
-        form2(pid(24), "50", APRIL, "5", kind="negotiated"),  # 協議: not flagged
-        form2(pid(25), "5", APRIL, "5"),  # CD04: two contract kW for one point
-        form2(pid(25), "6", date(2024, 3, 1), "5"),
-    ]
-    c = duckdb.connect()
-    create_base_tables(c, intervals=intervals, demand=demand)
-    create_reconciliation_views(c, D("0.5"))
-    return c
+    # CD04 (two contract kW for one point) cannot be loaded: the Form 2 reader refuses the file (CSV021).
+    with open_views(files.load(tmp_path_factory.mktemp("demand_wh")).root) as c:
+        yield c
 
 
 def demand_flags(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
@@ -249,29 +231,20 @@ def test_contract_demand_flags(demand_con: duckdb.DuckDBPyConnection) -> None:
     assert flags[pid(22)] == (D("5"), "CD01")
     assert flags[pid(23)] == (D("8"), "CD02,CD03")
     assert flags[pid(24)] == (None, "")
-    assert "CD04" in flags[pid(25)][1]
 
 
 # ---- compute_wheeling_charges on the views ----
 
 
-def test_compute_wheeling_charges_reads_the_views() -> None:
-    point = pid(31)
-    march = date(2024, 3, 1)
-    c = duckdb.connect()
-    create_base_tables(
-        c,
-        intervals=full(point, "confirmed"),
-        monthly=[
-            monthly(point, D("300.4"), target_month=march, meter_reading_date=date(2024, 4, 1)),
-            monthly(point, D("300.4")),
-        ],
-        demand=[form2(point, "5", APRIL, "5"), {**form2(point, "5", march, "5"), "billing_month": march}],
-        curtailment=[
-            dict(supply_point_id=point, area_code="01", billing_month=march, discount_days=1),
-            dict(supply_point_id=point, area_code="01", billing_month=APRIL, discount_days=1),
-        ],
-    )
+def test_compute_wheeling_charges_reads_the_views(tmp_path: Path) -> None:
+    files = Files(tmp_path / "files")
+    points = [point(pid(31), monthly_kwh=D("300.4"))]
+    files.monthly(MARCH, points, every_day(points, period_days(MARCH, month_end(MARCH))))
+    files.monthly(APRIL, points, every_day(points, DAYS))
+    for month in (MARCH, APRIL):
+        files.form2(month, [form2_row(pid(31), month, month, "5", "5")])
+        files.form3(month, [curtailment_row(pid(31), month, days=1)])
+    c = connect(files.load(tmp_path / "wh"))
     april = compute_wheeling_charges(c, APRIL, None).to_pylist()
     (line,) = april
     # HEPCO 電灯標準 (default menu) from 2024-04-01: 5 kW × 276.10 = 1,380.50; 300.4 → 300 kWh × 7.90 = 2,370.00
@@ -287,23 +260,22 @@ def test_compute_wheeling_charges_reads_the_views() -> None:
     )
     assert line["total_yen"] == D("3750") and line["period_start"] == date(2024, 4, 1)
     assert (line["status"], line["reason"], line["rate_status"]) == ("computed", None, "confirmed")
-    (m,) = compute_wheeling_charges(c, march, None).to_pylist()
+    (m,) = compute_wheeling_charges(c, MARCH, None).to_pylist()
     # HEPCO's rates of 2023-04 .. 2024-03 are not public (tariffs-public.md §2.1): not computed, amounts NULL
     assert (m["status"], m["total_yen"], m["basic_charge"]) == ("not_computed", None, None)
     assert "no tariff menu marked default_menu for area 01 low voltage on 2024-03-31" in m["reason"]
 
 
-def test_compute_takes_the_contract_register_first() -> None:
+def test_compute_takes_the_contract_register_first(tmp_path: Path) -> None:
     flat, late = pid(41), pid(42)
-    c = duckdb.connect()
-    create_base_tables(
-        c,
-        intervals=[],
-        monthly=[monthly(flat, D("0")), monthly(late, D("300"))],
-        demand=[form2(late, "5", APRIL, "5")],
-    )
+    files = Files(tmp_path / "files")
+    points = [point(flat), point(late, monthly_kwh=D("300"))]
+    confirmed = every_day(points[:1], DAYS, [D(0)] * 48) | every_day(points[1:], DAYS)
+    files.monthly(APRIL, points, confirmed)
+    files.form2(APRIL, [form2_row(late, APRIL, APRIL, "5", "5")])
+    c = connect(files.load(tmp_path / "wh"))
     c.execute(
-        """CREATE TABLE supply_point_contracts (supply_point_id VARCHAR, area_code VARCHAR, valid_from DATE,
+        """CREATE TEMP TABLE supply_point_contracts (supply_point_id VARCHAR, area_code VARCHAR, valid_from DATE,
            valid_to DATE, service_menu VARCHAR, contract_basis VARCHAR, contract_quantity DECIMAL(18,6),
            items VARCHAR, supply_start DATE, supply_end DATE, source_file VARCHAR)"""
     )

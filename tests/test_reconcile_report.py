@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import functools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from html import escape
@@ -18,10 +18,11 @@ import pytest
 from rich.console import Console
 
 from reconcile import svg
-from reconcile.fixtures import create_base_tables, demo_rows
 from reconcile.report import write_report
 from reconcile.result import ReconciliationResult, build_reconciliation
 from takuso.commands.reconcile import parse_month, run_reconcile
+from tests.reconcile_fixtures import demo_files
+from warehouse.catalog import connect
 
 pytestmark = pytest.mark.slow  # the module's report and CLI runs take seconds
 
@@ -29,19 +30,15 @@ APRIL = date(2024, 4, 1)
 WORST = "01" + "0" * 16 + "0003"  # demo: monthly total 12 kWh above its values, one confirmed day lost
 
 
-@functools.cache
-def _rows() -> dict:
-    return demo_rows(APRIL)
-
-
-def demo_con() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    create_base_tables(con, **_rows())
-    return con
+@pytest.fixture(scope="module")
+def demo_con(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], duckdb.DuckDBPyConnection]:
+    """Opens a read-only connection to the demo month's warehouse (loaded once from files)."""
+    layout = demo_files(tmp_path_factory.mktemp("demo_files"), APRIL).load(tmp_path_factory.mktemp("demo_wh"))
+    return lambda: connect(layout)
 
 
 @pytest.fixture(scope="module")
-def result() -> ReconciliationResult:
+def result(demo_con: Callable[[], duckdb.DuckDBPyConnection]) -> ReconciliationResult:
     return build_reconciliation(demo_con(), APRIL, Decimal("0.5"))
 
 
@@ -87,7 +84,7 @@ def test_unknown_report_ending_is_refused(result: ReconciliationResult, tmp_path
         write_report(result, tmp_path / "report.xlsx")
 
 
-def test_command_exits_1_over_tolerance_and_writes_the_report(tmp_path: Path) -> None:
+def test_command_exits_1_over_tolerance_and_writes_the_report(tmp_path: Path, demo_con: Callable) -> None:
     console = Console(record=True, width=160)
     status = run_reconcile("2024-04", tmp_path / "r.html", demo_con, Decimal("0.5"), None, console=console)
     text = console.export_text()
@@ -96,13 +93,13 @@ def test_command_exits_1_over_tolerance_and_writes_the_report(tmp_path: Path) ->
     assert (tmp_path / "r.html").exists()
 
 
-def test_command_exits_0_when_everything_agrees(tmp_path: Path) -> None:
+def test_command_exits_0_when_everything_agrees(demo_con: Callable) -> None:
     # tolerance 100 kWh: every difference of the demo month is inside it
     status = run_reconcile("2024-04", None, demo_con, Decimal("100"), None, console=Console(record=True))
     assert status == 0
 
 
-def test_command_usage_errors_exit_2(tmp_path: Path) -> None:
+def test_command_usage_errors_exit_2(tmp_path: Path, demo_con: Callable) -> None:
     quiet = Console(record=True)
     assert run_reconcile("April", None, demo_con, Decimal("0.5"), None, console=quiet) == 2
     assert run_reconcile("2024-04", tmp_path / "r.xlsx", demo_con, Decimal("0.5"), None, console=quiet) == 2
