@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tso.landing import Presence, SizeMismatch, is_landing_artifact, land_stream, presence, raw_folder
+from tso.landing import Presence, SizeMismatch, land_stream, presence, raw_folder
 
 NAME = "W41120202404010000000000.zip"
 DATA = b"PK\x03\x04" + b"z" * 1000
@@ -84,9 +84,3 @@ def test_unsafe_names_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(ValueError, match="refusing"):
         land_stream(chunks(DATA), folder=tmp_path, name=name, expected_size=None, url="u", area_code="03",
                     account="default")  # fmt: skip
-
-
-def test_landing_artifacts_are_recognisable() -> None:
-    assert is_landing_artifact(Path(NAME + ".meta.json"))
-    assert is_landing_artifact(Path(f".{NAME}.abc123.part"))
-    assert not is_landing_artifact(Path(NAME))

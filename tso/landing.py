@@ -199,7 +199,3 @@ def remove_stale_parts(folder: Path, idle_s: float, now: float | None = None) ->
             continue
     return sorted(removed)
 
-
-def is_landing_artifact(path: Path) -> bool:
-    """True for sidecars and temporary files, which ingest should not treat as data files."""
-    return path.name.endswith(META_SUFFIX) or _is_part(path.name)
