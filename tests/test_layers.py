@@ -7,8 +7,8 @@ Every import counts, at module level and inside functions (read with ``ast``, no
   it and may import one another as long as no cycle forms;
 * ``flows`` stands on them; ``takuso`` (the CLI) is on top and nothing else imports it.
 
-A folder is a node (``takuso/commands`` is its own node, inside the ``takuso`` layer); tests and benchmarks
-may import anything and are not walked.
+A folder is a node (``takuso/commands`` is its own node, inside the ``takuso`` layer). Tests and benchmarks
+may import anything and are not walked; nothing of the product imports them.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "takuso": 3,
 }
 CLI = "takuso"
+OUTSIDE = ("tests", "bench")  # test and benchmark code: nothing of the product imports it
 WALKED = ("core", "schemas", "parsers", "warehouse", "tso", "reconcile", "sample_data", "flows", "takuso")
 
 
@@ -147,10 +148,20 @@ def cycles(edges: dict[tuple[str, str], list[str]]) -> list[list[str]]:
     return found
 
 
+def outside_imports(root: Path) -> list[str]:
+    """Imports of test or benchmark code from the product."""
+    return [
+        f"{path.relative_to(root).as_posix()}:{line} imports {dotted} (test or benchmark code)"
+        for path in modules(root)
+        for line, dotted in imported_names(root, path)
+        if dotted.split(".")[0] in OUTSIDE
+    ]
+
+
 def violations(root: Path) -> list[str]:
     """Every broken rule, one line each, with the file and line of the import."""
     edges = import_graph(root)
-    out = []
+    out = outside_imports(root)
     for (source, target), where in sorted(edges.items()):
         src_layer, dst_layer = layer_of(source), layer_of(target)
         if src_layer is None or dst_layer is None:
@@ -230,6 +241,11 @@ def test_the_check_finds_a_cycle_inside_one_layer(tmp_path: Path) -> None:
     )
     [problem] = violations(root)
     assert problem.startswith("import cycle between folders: reconcile → warehouse")
+
+
+def test_the_check_finds_the_product_importing_test_code(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {**LOWER, "tso/sim.py": "def make():\n    from tests.tso_fixtures import make_zip\n"})
+    assert violations(root) == ["tso/sim.py:2 imports tests.tso_fixtures.make_zip (test or benchmark code)"]
 
 
 def test_the_check_passes_a_tree_that_imports_downwards(tmp_path: Path) -> None:
