@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 UV_VERSION := 0.13.9
+# `make lock` runs the resolver (uv) from a venv of its own, so a lock can be made while .venv is out of date
+LOCK_VENV := .venv-lock
 
 .PHONY: demo test check lint lock bench sample clean
 
@@ -35,9 +37,10 @@ lint: $(STAMP)
 
 # Re-resolve requirements.lock after a change to the dependencies in pyproject.toml (pins kept where they
 # still fit); `make lock UPGRADE=1` moves every package to its newest version. Review the diff, then `make test`.
-lock: $(STAMP)
-	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet "uv==$(UV_VERSION)"
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
 		$(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 bench: $(STAMP)

@@ -115,6 +115,7 @@ def test_plan_uses_the_configured_inbox_and_the_schedule_time_zone(tmp_path: Pat
     assert plan_run(config=CONFIG, warehouse=tmp_path).inbox == WarehouseLayout(tmp_path).inbox
 
 
+@pytest.mark.slow  # imports Prefect
 def test_served_deployment_runs_at_three_tokyo_time_by_default(tmp_path: Path):
     from takuso.commands.serve import deployment_options
 

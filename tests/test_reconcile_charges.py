@@ -50,7 +50,12 @@ def contract(menu: str = "標準", quantity: D | None = D("5"), **kw) -> SupplyP
     )
 
 
-def inp(service_menu: str = "標準", contract_quantity: D | None = D("5"), contracts=None, **kw) -> ChargeInput:
+def inp(**kw: Any) -> ChargeInput:
+    """A charge input of April for one point; ``service_menu``, ``contract_quantity``, ``contracts`` and any
+    ChargeInput field can be given."""
+    service_menu = kw.pop("service_menu", "標準")
+    contract_quantity = kw.pop("contract_quantity", D("5"))
+    contracts = kw.pop("contracts", None)
     base: dict[str, Any] = dict(
         supply_point_id="0100000000000000000001",
         area_code="01",
