@@ -102,7 +102,8 @@ def test_an_area_option_the_header_contradicts_is_rejected(downloads: dict[str, 
 def test_an_area_option_and_an_area_folder_that_disagree_are_rejected(
     downloads: dict[str, list[Path]], tmp_path: Path
 ) -> None:
-    path = Path(shutil.copy(downloads["03"][0], (tmp_path / "03").mkdir() or tmp_path / "03"))
+    (tmp_path / "03").mkdir()
+    path = Path(shutil.copy(downloads["03"][0], tmp_path / "03"))
     layout = WarehouseLayout(tmp_path / "wh")
 
     [fr] = ingest(sources_for([path], "05", "default"), layout, workers=1).files

@@ -32,12 +32,12 @@ def _validate_csv(
 
 
 def _validate_bp(path: Path, claims: list[AreaClaim], _aliases: Path | None) -> tuple[str, int, list[str], list[str]]:
-    area, claims, area_problem = resolve_area(path, claims)
+    area, used, area_problem = resolve_area(path, claims)
     outcome = validate_bp_file(path, area)
     if isinstance(outcome, Problem):
         return "?", 0, [outcome.render(str(path))], []
     if area is not None:
-        reject_disagreements(outcome, area, said_by(claims))
+        reject_disagreements(outcome, area, said_by(used))
     errors = [p.render(str(path)) for p in outcome.errors]
     if area_problem:  # after the file's own errors, never instead of them
         errors.append(area_problem.render(str(path)))
