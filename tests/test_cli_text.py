@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from takuso.cli import app
@@ -32,6 +33,7 @@ def test_csv001_names_the_alias_table_to_edit(tmp_path: Path) -> None:
     assert "[forms.contract_demand_breakdown.aliases]" in _flat(result.output)
 
 
+@pytest.mark.slow  # loads a warehouse
 def test_query_prints_bracketed_values_as_they_are(tmp_path: Path) -> None:
     from core.paths import WarehouseLayout
     from warehouse.catalog import build_catalog
@@ -42,6 +44,7 @@ def test_query_prints_bracketed_values_as_they_are(tmp_path: Path) -> None:
     assert "[col]" in result.output
 
 
+@pytest.mark.slow  # loads a warehouse
 def test_ingest_prints_the_rejection_reason_with_its_brackets(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "contract_demand_breakdown_03_202404.csv"

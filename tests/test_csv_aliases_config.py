@@ -19,6 +19,8 @@ from sample_data.csv_forms import FileVariant, file_name, generate_demand_breakd
 from takuso.commands.ingest import run_ingest
 from takuso.commands.validate import run_validate
 
+pytestmark = pytest.mark.slow  # runs ingest and the nightly ingest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 MONTH = date(2024, 4, 1)
 

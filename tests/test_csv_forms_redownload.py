@@ -18,6 +18,8 @@ from sample_data.csv_forms import FileVariant, file_name, generate_demand_breakd
 from tests.test_csv_forms_cut_rows import cut_mid_last_row
 from warehouse.ingest import FileReport, ingest, sources_for
 
+pytestmark = pytest.mark.slow  # each test loads forms into a warehouse twice
+
 MONTH = date(2024, 4, 1)
 AREA = "09"
 NAME = file_name("contract_demand_breakdown", AREA, MONTH)

@@ -23,6 +23,8 @@ from takuso.commands.validate import run_validate
 from tests.conftest import SAMPLE_MONTH, write_xml, xml_of
 from warehouse.ingest import ingest, sources_for
 
+pytestmark = pytest.mark.slow  # each test loads files into a warehouse
+
 AREAS = ("03", "06")
 
 

@@ -20,6 +20,8 @@ from warehouse.catalog import connect_personal
 from warehouse.ingest import ingest, sources_for
 from warehouse.views import PERSONAL_COLUMNS
 
+pytestmark = pytest.mark.slow  # the module's warehouse takes seconds to load
+
 OTHERS_READ = stat.S_IRGRP | stat.S_IROTH
 OTHERS_ENTER = stat.S_IXGRP | stat.S_IXOTH
 
