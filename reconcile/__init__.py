@@ -5,8 +5,9 @@ report). Pure calculation at the core (``rounding``, ``rules``, ``tariff``, ``ch
 files at the edges (``periods``, ``checks``, ``compute``, ``result``, ``report``). See
 ``docs/reconciliation.md``.
 
-Middle layer. May import: ``core``; it reads the warehouse through the views of a DuckDB connection
-it is given, never by importing ``warehouse``; never ``flows`` or ``takuso``.
+Middle layer. May import: ``core`` and ``warehouse.charges`` (the one declaration of the charges
+dataset); it reads the warehouse through the views of a DuckDB connection it is given. Never ``flows``
+or ``takuso``; ``warehouse`` never imports it.
 """
 
 from reconcile.charges import ChargeInput, ChargeLine, calculate_charge, calculate_charges
