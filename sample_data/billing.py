@@ -66,7 +66,7 @@ class Plant:
 
 
 def _bump_contract(inp: ChargeInput, kw: int) -> ChargeInput:
-    contracts = tuple(replace(c, contract_quantity=(c.contract_quantity or 0) + kw) for c in inp.contracts)
+    contracts = tuple(replace(c, contract_quantity=(c.contract_quantity or Decimal(0)) + kw) for c in inp.contracts)
     return replace(inp, contracts=contracts)
 
 
@@ -200,13 +200,13 @@ def charge_input(
         power_factor=Decimal(100 - int(p.id[-1]) % 5) if p.voltage == "high" else None,
         max_demand_kw=max(max(sc.confirmed[(p.id, d)]) for d in sc.days()) * 2 if p.voltage == "high" else None,
         determination_kind="actual" if p.id in form2 else None,
-        monthly_kwh=sum((sum(v) for v in values.values()), Decimal(0)),
+        monthly_kwh=sum((sum(v, Decimal(0)) for v in values.values()), Decimal(0)),
         slot_kwh={d: dict(enumerate(v, start=1)) for d, v in values.items()},
     )
 
 
 def _invoice_row(line: ChargeLine, plant: Plant | None) -> list[str]:
-    def text(value: Decimal | None) -> str:
+    def text(value: Decimal | int | None) -> str:
         return "" if value is None else format(value, "f")
 
     energy = line.energy_charge
@@ -215,8 +215,9 @@ def _invoice_row(line: ChargeLine, plant: Plant | None) -> list[str]:
     if plant is not None and plant.energy_price is not None and line.billed_kwh is not None:
         price = plant.energy_price
         energy = (line.billed_kwh * price).quantize(Decimal("0.01"))
+        assert line.basic_charge is not None and line.power_factor_adjustment is not None  # a computed line
         total = (line.basic_charge + line.power_factor_adjustment + energy).to_integral_value(rounding="ROUND_DOWN")
-    if plant is not None:
+    if plant is not None and total is not None:
         total = total + plant.total_delta
     other = (line.power_factor_adjustment or 0) + (line.contract_excess_charge or 0) - (line.curtailment_discount or 0)
     return [
