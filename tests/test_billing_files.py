@@ -76,6 +76,7 @@ def test_register_from_parquet_reads_like_csv(tmp_path: Path) -> None:
     assert result.table.to_pylist()[0]["contract_quantity"] == Decimal(6)
 
 
+@pytest.mark.slow  # loads files twice
 def test_a_later_register_replaces_only_the_days_it_covers(layout: WarehouseLayout, tmp_path: Path) -> None:
     load(layout, write(tmp_path, "supply_point_contracts_01_202510.csv", REGISTER_OCT))
     load(layout, write(tmp_path, "supply_point_contracts_01_202511.csv", REGISTER_NOV))
@@ -92,6 +93,7 @@ def test_a_later_register_replaces_only_the_days_it_covers(layout: WarehouseLayo
     assert rows(layout, "SELECT count(*) FROM supply_point_contracts_history") == [(3,)]
 
 
+@pytest.mark.slow  # loads files twice
 def test_a_bad_register_is_rejected_whole_and_changes_nothing(layout: WarehouseLayout, tmp_path: Path) -> None:
     load(layout, write(tmp_path, "supply_point_contracts_01_202510.csv", REGISTER_OCT))
     before = rows(layout, "SELECT * FROM supply_point_contracts ORDER BY ALL")
@@ -120,6 +122,7 @@ def test_invoice_lines_are_read_by_their_headers(layout: WarehouseLayout, tmp_pa
     assert got == [("0100000000000000000001", date(2025, 10, 1), Decimal("1479.50"), Decimal(3951), 2)]
 
 
+@pytest.mark.slow  # loads files twice
 def test_a_bad_invoice_is_rejected_whole_and_changes_nothing(layout: WarehouseLayout, tmp_path: Path) -> None:
     load(layout, write(tmp_path, "tso_invoice_lines_01_202510.csv", INVOICE))
     before = rows(layout, "SELECT * FROM tso_invoice_lines ORDER BY ALL")

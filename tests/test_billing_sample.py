@@ -17,6 +17,8 @@ from warehouse.catalog import build_catalog, connect
 from warehouse.charges import store_charges
 from warehouse.ingest import ingest, sources_for
 
+pytestmark = pytest.mark.slow  # the module closes a whole sample month once
+
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "small"
 AREAS = sorted({p.area for p in PLANTED})
 MONTH = date.fromisoformat(SAMPLE_MONTH + "-01")
