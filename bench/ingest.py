@@ -101,7 +101,7 @@ def _zip(path: Path, body: Callable[[Callable[[bytes], None]], None]) -> Path:
     tmp = path.with_suffix(".tmp")
     zf, raw = zip_writer(tmp, path.with_suffix(".xml").name)
     with zf, raw:
-        body(raw.write)
+        body(raw.write)  # type: ignore[arg-type]
     tmp.rename(path)
     return path
 

@@ -118,7 +118,7 @@ def nightly(
     dask_address: str | None = None,
     retry_delay_s: float = 30.0,
     show_summary: bool = True,
-) -> steps.NightlyResult:
+) -> steps.NightlyResult | State:
     """Pull all enabled TSOs, ingest the new files and the inbox, reconcile the months touched.
 
     ``config`` (an embedded configuration, as ``takuso demo`` uses) wins over ``config_path``

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import requests
 
@@ -106,9 +106,20 @@ def is_transient(exc: BaseException) -> bool:
 
 
 _ALERT = re.compile(r"alert ([a-z][a-z ]*[a-z])", re.IGNORECASE)
-_REFUSAL_ALERTS = ("unknown ca", "bad certificate", "certificate required", "certificate unknown", "access denied")
+_REFUSAL_ALERTS: tuple[str, ...] = (
+    "unknown ca",
+    "bad certificate",
+    "certificate required",
+    "certificate unknown",
+    "access denied",
+)
 _REFUSAL_ALERTS += ("certificate revoked", "certificate expired", "unsupported certificate")
-_OLD_PROTOCOL = ("unsupported protocol", "protocol version", "no protocols available", "wrong version number")
+_OLD_PROTOCOL: tuple[str, ...] = (
+    "unsupported protocol",
+    "protocol version",
+    "no protocols available",
+    "wrong version number",
+)
 _OLD_PROTOCOL += ("alert handshake failure",)  # what a TLS 1.0 portal answers when offered 1.0 at a high security level
 
 
@@ -230,7 +241,7 @@ def _session_for(tso: TsoConfig, loopback_only: bool) -> tuple[requests.Session,
     """A session with the TSO's client certificate, and that certificate (named when a server refuses it)."""
     identity = tso.client_cert.load()
     cert = tso.client_cert
-    options = {
+    options: dict[str, Any] = {
         "ca_bundle": tso.ca_bundle,
         "min_tls": tso.min_tls,
         "loopback_only": loopback_only,

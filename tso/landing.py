@@ -198,4 +198,3 @@ def remove_stale_parts(folder: Path, idle_s: float, now: float | None = None) ->
         except FileNotFoundError:  # finished or removed meanwhile
             continue
     return sorted(removed)
-

@@ -122,7 +122,7 @@ class _StagingSink(Sink):
             written = staged.close()
             if written is not None:
                 written.unlink(missing_ok=True)
-        self.__init__(self.staging, self.file_id.as_py(), self.keys.order)
+        self.__init__(self.staging, self.file_id.as_py(), self.keys.order)  # type: ignore[misc]
 
 
 _PERSONAL_KEY = ("supply_point_id", "split_code")  # how a personal record joins its point record
