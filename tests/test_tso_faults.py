@@ -23,7 +23,7 @@ from tso.simulator import Simulator
 from tso.transport import make_session
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest_tso import populate, sim_config
+from tests.tso_fixtures import populate, sim_config
 
 AREAS = ["01", "03", "08"]
 
@@ -61,6 +61,7 @@ def stored(tmp_path: Path, area: str) -> list[str]:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.slow  # waits for a deadline
 def test_a_trickling_file_is_abandoned_at_its_deadline_retried_and_the_tso_reported(
     sim: Simulator, tmp_path: Path
 ) -> None:
@@ -68,7 +69,7 @@ def test_a_trickling_file_is_abandoned_at_its_deadline_retried_and_the_tso_repor
     sim.set_faults("03", trickle_rate=1.0, trickle_interval_s=0.5)
     config = sim_config(sim, ["03", "08"], tmp_path, retries=1)
     config = replace(config, tsos={k: replace(t, file_deadline_s=0.5) for k, t in config.tsos.items()})
-    by_area = {r.area_code: r for r in pull_all(config, tmp_path / "wh")}
+    by_area = {r.area_code: r for r in pull_all(config.pull_settings(), tmp_path / "wh")}
     trickled = by_area["03"]
     assert not trickled.ok and len(trickled.failures) == 3
     assert all(
@@ -87,6 +88,7 @@ def test_a_file_that_trickles_once_is_fetched_on_the_retry(sim: Simulator, tmp_p
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.slow  # waits for a deadline
 def test_the_tso_deadline_stops_its_whole_pull(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", trickle_rate=1.0, trickle_interval_s=0.5)
     tso = replace(sim_config(sim, ["03"], tmp_path).tsos["03"], max_connections=1, retries=3, tso_deadline_s=1.0)
@@ -98,11 +100,12 @@ def test_the_tso_deadline_stops_its_whole_pull(sim: Simulator, tmp_path: Path) -
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.slow  # waits for a deadline
 def test_a_trickling_listing_is_abandoned_and_the_others_go_on(sim: Simulator, tmp_path: Path) -> None:
     sim.set_faults("03", listing_trickle_first=99, trickle_interval_s=0.5)
     config = sim_config(sim, ["01", "03"], tmp_path, retries=1)
     config = replace(config, tsos={k: replace(t, file_deadline_s=0.5) for k, t in config.tsos.items()})
-    by_area = {r.area_code: r for r in pull_all(config, tmp_path / "wh")}
+    by_area = {r.area_code: r for r in pull_all(config.pull_settings(), tmp_path / "wh")}
     failure = by_area["03"].failures[0]
     assert "the listing did not arrive within file_deadline_s = 0.5 s" in failure.message and failure.transient
     assert by_area["01"].ok and len(by_area["01"].new_files) == 3

@@ -17,7 +17,7 @@ from tso.simulator import Simulator
 from tso.transport import make_session
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest_tso import populate, sim_config
+from tests.tso_fixtures import populate, sim_config
 
 A = "W41120202404010000000000.zip"
 B = "W40120202404010000000100.zip"
