@@ -52,4 +52,4 @@ sample: $(STAMP)
 
 # Removes only what a build or a demo makes (never a tracked file: tests/test_make_clean.py checks it).
 clean:
-	rm -rf $(VENV) takuso-warehouse .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_VENV) takuso-warehouse .pytest_cache .ruff_cache .mypy_cache .hypothesis
