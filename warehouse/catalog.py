@@ -31,6 +31,7 @@ from warehouse.views import (
     PERSONAL_POINTS,
     PERSONAL_POINTS_HISTORY,
     PERSONAL_VIEWS,
+    STORED_INTERVAL_CURRENT,
     VIEWS,
     Dataset,
     View,
@@ -247,7 +248,7 @@ def stored_current_views(con: duckdb.DuckDBPyConnection, layout: WarehouseLayout
             columns = con.execute(f"DESCRIBE {INTERNAL}.{view.name}").fetchall()
             sql = "SELECT " + ", ".join(f'CAST(NULL AS {t}) AS "{c}"' for c, t, *_ in columns) + " WHERE false"
         out.append(View(ds.name, view.comment, sql))
-    return out
+    return [*out, STORED_INTERVAL_CURRENT]
 
 
 def _remove_stale_builds(layout: WarehouseLayout) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from core.files import atomic_write_bytes
 from core.paths import WarehouseLayout
 from warehouse.views import HISTORY_VIEWS, confirmed_current, monthly_current, preliminary_current
 
@@ -41,6 +42,7 @@ class CurrentDataset:
     folder: str
     partition: str  # the column beside area_code: usage_date (a file per day) or target_month (per month)
     sort: str  # row order inside a file: point look-ups skip row groups by their statistics
+    rows: str = "true"  # which rows of the rules' result the files hold
 
     @property
     def folder_key(self) -> str:
@@ -59,14 +61,33 @@ class CurrentDataset:
 
 
 MONTHLY = CurrentDataset("monthly_current", "monthly_usage", "target_month", "supply_point_id, split_code")
-INTERVAL = CurrentDataset("interval_current", "interval", "usage_date", "data_class, supply_point_id, slot, split_code")
-CURRENT_DATASETS: tuple[CurrentDataset, ...] = (MONTHLY, INTERVAL)  # monthly first: it decides the confirmed rows
+_INTERVAL_SORT = "data_class, supply_point_id, slot, split_code"
+INTERVAL = CurrentDataset("interval_shown", "interval", "usage_date", _INTERVAL_SORT, "shown")
+"""The rows ``interval_usage`` shows (one per point × date × slot × data class): read without a filter."""
+INTERVAL_HIDDEN = CurrentDataset("interval_hidden", "interval_hidden", "usage_date", _INTERVAL_SORT, "NOT shown")
+"""The 全量 '1' rows a 部分 '2' record outranks: kept for the rules, a file only for the days that have any."""
+CURRENT_DATASETS: tuple[CurrentDataset, ...] = (MONTHLY, INTERVAL, INTERVAL_HIDDEN)  # monthly first: it decides
 
 _NEW_MONTHLY = "SELECT * FROM internal.points_history WHERE kind = 'monthly_usage'"
 
 
+LAYOUT_VERSION = "2"  # 2: the rows shown and the rows outranked in separate files
+"""Written in ``current/VERSION``; a stored state of another version is rebuilt from the history."""
+
+
 def current_root(layout: WarehouseLayout) -> Path:
     return layout.datasets / "current"
+
+
+def current_is_stale(layout: WarehouseLayout) -> bool:
+    """True when committed runs exist but their stored current state is missing or of another layout."""
+    version = current_root(layout) / "VERSION"
+    return bool(committed_runs(layout)) and not (version.exists() and version.read_text().strip() == LAYOUT_VERSION)
+
+
+def _mark_version(root: Path) -> None:
+    if not (root / "VERSION").exists():
+        atomic_write_bytes(root / "VERSION", LAYOUT_VERSION.encode())
 
 
 def committed_runs(layout: WarehouseLayout) -> set[str]:
@@ -85,6 +106,10 @@ def current_files(layout: WarehouseLayout, ds: CurrentDataset, committed: set[st
 def _newest(folder: Path, committed: set[str]) -> list[Path]:
     versions = sorted(p for p in folder.glob("*.parquet") if p.stem in committed) if folder.exists() else []
     return versions[-1:]
+
+
+def _newest_of(ds: CurrentDataset, root: Path, key: tuple[str, date], committed: set[str]) -> list[Path]:
+    return _newest(ds.partition_folder(root, *key), committed)
 
 
 def _quote(text: str) -> str:
@@ -114,6 +139,8 @@ def update_current(layout: WarehouseLayout, run_id: str, ledger: pa.Table, publi
 
     committed = committed_runs(layout)
     root = current_root(layout)
+    root.mkdir(parents=True, exist_ok=True)
+    _mark_version(root)
     written: list[Path] = []
     with duckdb.connect() as con:
         con.execute("SET preserve_insertion_order = false")
@@ -133,10 +160,14 @@ def update_current(layout: WarehouseLayout, run_id: str, ledger: pa.Table, publi
             "SELECT DISTINCT area_code, usage_date FROM internal.preliminary_history UNION "
             "SELECT DISTINCT area_code, usage_date FROM internal.confirmed_history",
         )
-        folders = {key: INTERVAL.partition_folder(root, *key) for key in days}
-        previous = [p for f in folders.values() for p in _newest(f, committed)]
+        previous = [p for ds in (INTERVAL, INTERVAL_HIDDEN) for k in days for p in _newest_of(ds, root, k, committed)]
         _interval_rule(con, layout, previous, months, committed)
-        written += [_write(con, "interval_new", INTERVAL, key, folder, run_id) for key, folder in folders.items()]
+        hidden = set(_partitions(con, "SELECT DISTINCT area_code, usage_date FROM interval_new WHERE NOT shown"))
+        for key in days:
+            written.append(_write(con, "interval_new", INTERVAL, key, INTERVAL.partition_folder(root, *key), run_id))
+            if key in hidden or _newest_of(INTERVAL_HIDDEN, root, key, committed):  # an empty file replaces rows
+                folder = INTERVAL_HIDDEN.partition_folder(root, *key)  # no longer outranked
+                written.append(_write(con, "interval_new", INTERVAL_HIDDEN, key, folder, run_id))
     return written
 
 
@@ -189,7 +220,7 @@ def _write(
     folder.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.part")
     con.execute(
-        f"COPY (SELECT * FROM {table} WHERE area_code = ? AND {ds.partition} = ? ORDER BY {ds.sort}) "
+        f"COPY (SELECT * FROM {table} WHERE area_code = ? AND {ds.partition} = ? AND ({ds.rows}) ORDER BY {ds.sort}) "
         f"TO {_quote(str(tmp))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
         list(key),
     )
@@ -246,9 +277,10 @@ def rebuild_current(layout: WarehouseLayout) -> None:
             f"{preliminary_current('internal.preliminary_history')} UNION ALL BY NAME "
             f"{confirmed_current('internal.confirmed_history', 'monthly_new')}"
         )
-        for table, ds in (("monthly_new", MONTHLY), ("interval_new", INTERVAL)):
-            for key in _partitions(con, f"SELECT DISTINCT area_code, {ds.partition} FROM {table}"):
+        for table, ds in (("monthly_new", MONTHLY), ("interval_new", INTERVAL), ("interval_new", INTERVAL_HIDDEN)):
+            for key in _partitions(con, f"SELECT DISTINCT area_code, {ds.partition} FROM {table} WHERE {ds.rows}"):
                 _write(con, table, ds, key, ds.partition_folder(building, *key), committed[-1])
     building.mkdir(parents=True, exist_ok=True)
+    _mark_version(building)
     shutil.rmtree(root, ignore_errors=True)
     os.replace(building, root)

@@ -33,7 +33,7 @@ from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.problems import Rule
 from parsers.bp_xml.validate import AscendingKeys, ascending_order, duplicate_problem, find_duplicates, interval_key
 from warehouse.catalog import ViewBuilder, build_catalog
-from warehouse.current import committed_runs, current_root, prune_current, rebuild_current, update_current
+from warehouse.current import current_is_stale, prune_current, rebuild_current, update_current
 from warehouse.store import (
     LEDGER_SCHEMA,
     RunLedger,
@@ -474,8 +474,8 @@ def ingest(
     )
     published: list[Path] = []
     prune_current(layout)  # what a killed run left
-    if committed_runs(layout) and not current_root(layout).exists():
-        rebuild_current(layout)  # a warehouse from before the current state was stored
+    if current_is_stale(layout):
+        rebuild_current(layout)  # a warehouse from before the current state was stored, or of another layout
     loaded_ids = {
         fid for fid, st in zip(done["file_id"].to_pylist(), done["status"].to_pylist(), strict=True) if st == "loaded"
     }

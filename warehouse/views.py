@@ -506,6 +506,15 @@ HISTORY_VIEWS: tuple[View, ...] = (
 )
 """Internal views (schema ``internal``): the history relations the current-state rules read."""
 
+_SHOWN = "SELECT * FROM internal.interval_current WHERE shown"
+_HIDDEN = "SELECT * FROM internal.interval_current WHERE NOT shown"
+STORED_INTERVAL_CURRENT = View(
+    "interval_current",
+    "current 30-minute records of both data classes",
+    "SELECT * FROM internal.interval_shown UNION ALL BY NAME SELECT * FROM internal.interval_hidden",
+)
+"""Stored, the rows shown and the rows outranked are kept apart, so ``interval_usage`` reads without a filter."""
+
 CURRENT_VIEWS: tuple[View, ...] = (
     View("preliminary_current", "current preliminary records", preliminary_current("internal.preliminary_history")),
     View("monthly_current", "current monthly records", monthly_current("internal.points_history")),
@@ -519,6 +528,8 @@ CURRENT_VIEWS: tuple[View, ...] = (
         "current 30-minute records of both data classes",
         "SELECT * FROM internal.preliminary_current UNION ALL BY NAME SELECT * FROM internal.confirmed_current",
     ),
+    View("interval_shown", "the current 30-minute rows the public view shows", _SHOWN),
+    View("interval_hidden", "the current 30-minute rows a 部分 '2' record outranks", _HIDDEN),
 )
 """Internal views (schema ``internal``): the current state derived from the history (the as-of catalog).
 
@@ -557,7 +568,7 @@ QUALIFY row_number() OVER (PARTITION BY file_id ORDER BY ingested_at DESC) = 1""
         "interval_usage",
         "30分電力量 / 30-minute values, one row per supply point, date, slot and data class (latest revision; "
         "the 部分 '2' record where a point has one, which holds both values): sums never count a slot twice",
-        f"SELECT {_INTERVAL_SELECT} FROM internal.interval_current WHERE shown",
+        f"SELECT {_INTERVAL_SELECT} FROM internal.interval_shown",
     ),
     View(
         "meter_exchanges",
