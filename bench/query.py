@@ -1,19 +1,20 @@
 """Query benchmark: the README's analyst queries on the views against native tables holding the same rows.
 
     .venv/bin/python bench/query.py                          # 3 nights × 500 points (quick)
-    .venv/bin/python bench/query.py --nights 30 --points 10000  # ≈ 14 M thirty-minute values
+    .venv/bin/python bench/query.py --nights 30 --points 10000  # ≈ 15 M preliminary + 15 M confirmed values
 
 It generates (once, cached in ``bench/out/query``) one low-voltage per-day file (低圧日毎30分電力量) per
-night for ``--points`` supply points, then, in one run:
+night for ``--points`` supply points from 2025-10-08 (the README's dates), and one 月間確定使用量 file of
+October 2025 for the same points (every tenth point split into 全量 and 部分 records), then, in one run:
 
 1. loads the nights one by one through the real ingest (``warehouse.ingest.ingest``: XSD validation,
-   history Parquet, the stored current state, the catalog), timing each night: the nightly cost
-   against the warehouse's size;
-2. loads one more night into that warehouse and the same night into an empty one: the ratio says
-   whether a night costs what the night weighs or what the warehouse weighs;
-3. copies ``interval_usage`` and ``monthly_usage`` into native DuckDB tables (what a catalog of tables
-   would have to rebuild every night) and times each README query on the views and on the tables,
-   best of five each, side by side;
+   history Parquet, the stored current state, the catalog with the reconciliation's views), timing each
+   night: the nightly cost against the warehouse's size; then the month's confirmed usage;
+2. loads more nights into that warehouse and the same nights into empty ones: the ratio says whether a
+   night costs what the night weighs or what the warehouse weighs;
+3. copies every view the README's queries read into native DuckDB tables (what a catalog of tables would
+   have to rebuild every night) and times every SQL statement of the README on the views and on the
+   tables, best of nine each, interleaved, side by side, checking that both give the same rows;
 4. counts the Parquet files: the stored current state (bounded by area × day partitions) and the
    append-only history (one file per source file).
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 import sys
 import time
@@ -39,39 +41,73 @@ sys.path.insert(0, str(ROOT))
 from core.kinds import KINDS_BY_NAME  # noqa: E402
 from core.paths import WarehouseLayout  # noqa: E402
 from parsers.bp_xml.filename import bp_filename  # noqa: E402
-from sample_data.bp import Point, Scenario, Style, write_energy_daily  # noqa: E402
+from reconcile.checks import catalog_views  # noqa: E402
+from sample_data.bp import Point, Scenario, Style, write_energy_daily, write_monthly_usage  # noqa: E402
 from warehouse.ingest import ingest, sources_for  # noqa: E402
 
-FIRST = date(2024, 4, 1)
+README = ROOT / "README.md"
+FIRST = date(2025, 10, 8)  # the README's examples name the week 2025-10-08 … 14 and the day 2025-10-10
+MONTH = date(2025, 10, 1)  # the confirmed month
 AREA = "03"
-QUERIES = {
-    "daily totals per area": "SELECT area_code, usage_date, data_class, sum(billable_kwh) AS kwh "
-    "FROM interval_usage GROUP BY ALL ORDER BY ALL",
-    "top 10 points of a week": "SELECT supply_point_id, sum(billable_kwh) AS kwh FROM interval_usage "
-    "WHERE data_class = 'preliminary' AND usage_date BETWEEN DATE '{d0}' AND DATE '{d6}' "
-    "GROUP BY ALL ORDER BY kwh DESC, supply_point_id LIMIT 10",
-    "one point's day": "SELECT slot_start, kwh FROM interval_usage WHERE supply_point_id = '{point}' "
-    "AND usage_date = DATE '{d0}' AND data_class = 'preliminary' ORDER BY slot",
-    "monthly totals per area": "SELECT area_code, usage_date >= DATE '{d0}' AS late, sum(kwh) AS kwh, count(*) "
-    "FROM interval_usage GROUP BY ALL ORDER BY ALL",
-}
+VIEW_NAMES = ("interval_usage", "monthly_usage", "interval_usage_history", "reconciliation_monthly", "ingested_files")
 
 
-def night_file(folder: Path, day: date, points: int) -> Path:
-    """One per-day file of ``points`` low-voltage points (cached)."""
+def readme_queries() -> dict[str, str]:
+    """Every statement of every ```sql block of the README, keyed by the comment line above it."""
+    queries: dict[str, str] = {}
+    for block in re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+        for statement in block.split(";"):
+            lines = [line for line in statement.strip().splitlines() if line.strip()]
+            if not lines:
+                continue
+            title = lines[0].removeprefix("--").strip() if lines[0].startswith("--") else lines[0]
+            queries[title] = "\n".join(lines)
+    return queries
+
+
+def points(count: int) -> list[Point]:
+    """Low-voltage points ``030000…0000`` …; every tenth one also has a 部分 (split code 2) record."""
+    return [
+        Point(f"{AREA}{i:020d}", "low", f"C{i:08d}", "山田", "東京都", Decimal(1), split=i % 10 == 1)
+        for i in range(count)
+    ]
+
+
+def night_file(folder: Path, day: date, count: int) -> Path:
+    """One per-day file of ``count`` low-voltage points (cached)."""
     path = folder / AREA / bp_filename(KINDS_BY_NAME["low_energy_daily"], day)
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = random.Random(day.toordinal())
-    pts = [Point(f"{AREA}{i:020d}", "low", f"C{i:08d}", "山田", "東京都", Decimal(1)) for i in range(points)]
+    pts = points(count)
     values = {p.id: [Decimal(rng.randint(0, 30)) / 10 for _ in range(48)] for p in pts}
     return write_energy_daily(path, Scenario(AREA, day, day, pts), "low", day, values, Style())
 
 
-def load_night(path: Path, warehouse: Path) -> float:
+class _Confirmed(dict[tuple[str, date], list[Decimal]]):
+    """A point's confirmed values of a day, made when asked and never kept: a month of 10,000 points
+    would not fit in memory as Decimal objects."""
+
+    def __missing__(self, key: tuple[str, date]) -> list[Decimal]:
+        rng = random.Random(f"{key[0]}{key[1]}")
+        return [Decimal(rng.randint(0, 30)) / 10 for _ in range(48)]
+
+
+def month_file(folder: Path, count: int) -> Path:
+    """The 月間確定使用量 of October 2025 for the same points (cached)."""
+    end = date(2025, 10, 31)
+    path = folder / AREA / bp_filename(KINDS_BY_NAME["low_monthly_usage"], end + timedelta(days=1))
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sc = Scenario(AREA, MONTH, end, points(count), _Confirmed())
+    return write_monthly_usage(path, sc, "low", Style())
+
+
+def load(path: Path, warehouse: Path) -> float:
     start = time.perf_counter()
-    report = ingest(sources_for([path], AREA, "default"), WarehouseLayout(warehouse))
+    report = ingest(sources_for([path], AREA, "default"), WarehouseLayout(warehouse), extra_views=[catalog_views()])
     if report.count("loaded") != 1:
         raise SystemExit(f"{path.name} did not load: {[f.message for f in report.files]}")
     return time.perf_counter() - start
@@ -88,7 +124,7 @@ def best_of_each(
             start = time.perf_counter()
             results[i] = con.execute(sql).fetchall()
             best[i] = min(best[i], time.perf_counter() - start)
-    return best[0], best[1], results[0] == results[1]
+    return best[0], best[1], sorted(map(repr, results[0])) == sorted(map(repr, results[1]))  # some have no ORDER BY
 
 
 def count_files(folder: Path) -> int:
@@ -107,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     days = [FIRST + timedelta(days=i) for i in range(args.nights + args.extra)]
     start = time.perf_counter()
     files = [night_file(inputs, d, args.points) for d in days]
+    month = month_file(inputs, args.points)
     print(
-        f"input: {args.nights} + {args.extra} nights × {args.points:,} points "
+        f"input: {args.nights} + {args.extra} nights × {args.points:,} points and their confirmed October "
         f"({time.perf_counter() - start:.0f} s to generate)"
     )
 
@@ -117,11 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.queries_only:
         return time_queries(work, warehouse, days, args)
     shutil.rmtree(work, ignore_errors=True)
-    nights = [load_night(f, warehouse) for f in files[: args.nights]]
+    nights = [load(f, warehouse) for f in files[: args.nights]]
     print("nightly cost (s) by nights already held:", " ".join(f"{t:.2f}" for t in nights))
+    print(f"the month's confirmed usage ({args.points * 31 * 48:,} values): {load(month, warehouse):.2f} s")
     extra = files[args.nights :]
-    empties = [load_night(f, empty / str(i)) for i, f in enumerate(extra)]  # each into its own empty warehouse
-    fulls = [load_night(f, warehouse) for f in extra]
+    empties = [load(f, empty / str(i)) for i, f in enumerate(extra)]  # each into its own empty warehouse
+    fulls = [load(f, warehouse) for f in extra]
     into_full, into_empty = min(fulls), min(empties)
     print(
         f"{len(extra)} more nights, best of each: into the {args.nights}-night warehouse {into_full:.2f} s, "
@@ -140,38 +178,43 @@ def time_queries(
     with duckdb.connect(str(native)) as con:
         con.execute(f"ATTACH '{layout.duckdb_file}' AS wh (READ_ONLY)")
         t0 = time.perf_counter()
-        con.execute("CREATE TABLE interval_usage AS SELECT * FROM wh.interval_usage")
-        con.execute("CREATE TABLE monthly_usage AS SELECT * FROM wh.monthly_usage")
+        for view in VIEW_NAMES:
+            con.execute(f"CREATE TABLE {view} AS SELECT * FROM wh.{view}")
         con.execute("CHECKPOINT")
         rebuild = time.perf_counter() - t0
         [(rows,)] = con.execute("SELECT count(*) FROM interval_usage").fetchall()
     print(
-        f"{rows:,} interval rows; copying them into native tables (what a catalog of tables rebuilds every "
-        f"night) took {rebuild:.2f} s" + (f", against {night:.2f} s for a whole night's load" if night else "")
+        f"{rows:,} interval_usage rows; copying the views into native tables (what a catalog of tables rebuilds "
+        f"every night) took {rebuild:.2f} s" + (f", against {night:.2f} s for a whole night's load" if night else "")
     )
-    params = {"d0": days[0], "d6": days[min(6, len(days) - 1)], "point": f"{AREA}{7:020d}"}
-    print(f"rows per day partition: {args.points * 48:,}")
-    print(f"{'query':<26} {'views ms':>9} {'native ms':>9} {'ratio':>6}")
+    print(f"{'README query':<52} {'rows':>7} {'views ms':>9} {'native ms':>9} {'ratio':>6}")
     worst = 0.0
     with (
         duckdb.connect(str(layout.duckdb_file), read_only=True) as views,
         duckdb.connect(str(native), read_only=True) as tables,
     ):
-        for title, sql in QUERIES.items():
-            sql = sql.format(**params)
+        for title, sql in readme_queries().items():
             v, n, same = best_of_each(views, tables, sql)
             if not same:
                 raise SystemExit(f"{title}: views and native tables disagree")
             worst = max(worst, v / n)
-            print(f"{title:<26} {v * 1000:>9.1f} {n * 1000:>9.1f} {v / n:>6.2f}")
+            count = len(views.execute(sql).fetchall())
+            print(f"{title[:52]:<52} {count:>7,} {v * 1000:>9.1f} {n * 1000:>9.1f} {v / n:>6.2f}")
     current = count_files(layout.datasets / "current")
-    history = count_files(layout.datasets / "interval_preliminary")
+    history = count_files(layout.datasets / "interval_preliminary") + count_files(
+        layout.datasets / "interval_confirmed"
+    )
+    months = len({d.replace(day=1) for d in days} | {MONTH})
     print(f"worst ratio views / native: {worst:.2f} (target ≤ 2)")
     print(
-        f"files: current state {current} for {args.nights + args.extra} day partitions (≤ 2 per partition); "
-        f"history {history} (one per source file)"
+        f"files: current state {current} for {len(set(days) | set(_october()))} day and {months} month partitions "
+        f"(≤ 2 per partition); 30-minute history {history} (one per source file)"
     )
     return 0
+
+
+def _october() -> list[date]:
+    return [MONTH + timedelta(days=i) for i in range(31)]
 
 
 if __name__ == "__main__":

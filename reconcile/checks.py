@@ -120,15 +120,13 @@ def _tolerance_literal(tolerance_kwh: Decimal | str) -> str:
 
 
 def intervals_sql() -> str:
-    """One billable value per point × date × slot × data class (a 部分 '2' record wins over a 全量 '1')."""
+    """One billable value per point × date × slot × data class: ``interval_usage`` has one row for each
+    (a 部分 '2' record's row where a point has one, it holds both values)."""
     return """
 SELECT
     supply_point_id, area_code, voltage, usage_date, slot, data_class, split_code,
     CAST(billable_kwh AS DECIMAL(18, 6)) AS kwh, availability_code
 FROM interval_usage
-QUALIFY row_number() OVER (
-    PARTITION BY supply_point_id, usage_date, slot, data_class ORDER BY split_code DESC NULLS LAST
-) = 1
 """
 
 

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
 
+from bench.query import readme_queries
 from core.paths import WarehouseLayout
 from reconcile.checks import catalog_views
 from sample_data.bp import Scenario, build_scenario, write_area
 from warehouse.ingest import ingest, sources_for
 
-README = Path(__file__).resolve().parents[1] / "README.md"
 SEED = 5
 SAMPLE_MONTH = date(2025, 10, 1)  # the month the README's examples name
 DAY10 = SAMPLE_MONTH + timedelta(days=9)
-
-
-def readme_queries() -> dict[str, str]:
-    """Every statement of every ```sql block of the README, keyed by the comment line above it."""
-    queries: dict[str, str] = {}
-    for block in re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
-        for statement in block.split(";"):
-            lines = [line for line in statement.strip().splitlines() if line.strip()]
-            if not lines:
-                continue
-            title = lines[0].removeprefix("--").strip() if lines[0].startswith("--") else lines[0]
-            queries[title] = "\n".join(lines)
-    return queries
 
 
 @pytest.fixture(scope="module")
