@@ -15,14 +15,16 @@ Flag ids and meanings are listed in ``FLAGS`` and in docs/reconciliation.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import duckdb
 
 from reconcile import rules
 from reconcile.billing_views import comment_billing_columns, create_billing_views
-from reconcile.periods import BILLING_PERIODS_VIEW, billing_periods_sql
+from reconcile.periods import BILLING_PERIODS_VIEW, add_months, billing_periods_sql
+from warehouse.catalog import INTERNAL, CatalogBuild, ViewBuilder
 
 DEFAULT_TOLERANCE_KWH = Decimal("0.5")
 
@@ -130,15 +132,20 @@ FROM interval_usage
 """
 
 
-def reconciliation_monthly_sql(tolerance_kwh: Decimal | str) -> str:
-    """Per point × month: monthly total vs confirmed and preliminary 30-minute sums over the billing period."""
-    tol = _tolerance_literal(tolerance_kwh)
+def reconciliation_measured_sql(periods: str = BILLING_PERIODS_VIEW, days: tuple[date, date] | None = None) -> str:
+    """Per point × month: the monthly total and the 30-minute sums, slot counts and maximum of its billing
+    period, before any tolerance (the heavy part of ``reconciliation_monthly``).
+
+    ``periods`` is the billing-period relation to measure (all of them by default); ``days`` bounds the
+    30-minute rows read to the days those periods cover, so the day files outside are never opened.
+    """
     slots = rules.SLOTS_PER_DAY
+    within = f"WHERE usage_date BETWEEN DATE '{days[0]}' AND DATE '{days[1]}'" if days else ""
     return f"""
 WITH daily AS (
     SELECT supply_point_id, usage_date, data_class, count(kwh) AS slots, sum(kwh) AS kwh, max(kwh) AS max_kwh,
            count(*) FILTER (WHERE availability_code = '1') AS not_provided
-    FROM reconcile_intervals
+    FROM reconcile_intervals {within}
     GROUP BY ALL
 ), per_period AS (
     SELECT
@@ -153,46 +160,55 @@ WITH daily AS (
         count(*) FILTER (WHERE d.data_class = 'confirmed' AND d.slots = {slots}) AS confirmed_full_days,
         count(*) FILTER (WHERE d.data_class = 'preliminary' AND d.slots = {slots}) AS preliminary_full_days,
         max(d.max_kwh) FILTER (WHERE d.data_class = 'confirmed') * {rules.KW_PER_SLOT_KWH} AS recomputed_max_kw
-    FROM {BILLING_PERIODS_VIEW} p
+    FROM {periods} p
     LEFT JOIN daily d
         ON d.supply_point_id = p.supply_point_id AND d.usage_date BETWEEN p.period_start AND p.period_end
     GROUP BY ALL
-), measured AS (
-    SELECT
-        p.supply_point_id,
-        p.area_code,
-        p.voltage,
-        p.target_month,
-        p.period_start,
-        p.period_end,
-        CAST(p.period_end - p.period_start + 1 AS INTEGER) AS period_days,
-        p.meter_reading_date,
-        p.split_code,
-        p.availability_code,
-        p.monthly_kwh,
-        p.monthly_kwh_whole,
-        CAST(s.confirmed_interval_kwh AS DECIMAL(18, 6)) AS confirmed_interval_kwh,
-        CAST(s.preliminary_interval_kwh AS DECIMAL(18, 6)) AS preliminary_interval_kwh,
-        CAST(p.monthly_kwh - s.confirmed_interval_kwh AS DECIMAL(18, 6)) AS diff_confirmed_kwh,
-        -- 30分電力量 carries whole-point (全量) values, so they are compared with the monthly 全量 total
-        -- (equal to the billable total unless split_code = '2').
-        CAST(p.monthly_kwh_whole - s.preliminary_interval_kwh AS DECIMAL(18, 6)) AS diff_preliminary_kwh,
-        CAST((p.period_end - p.period_start + 1) * {slots} AS INTEGER) AS expected_slots,
-        CAST(s.confirmed_slots AS INTEGER) AS confirmed_slots,
-        CAST(s.preliminary_slots AS INTEGER) AS preliminary_slots,
-        CAST((p.period_end - p.period_start + 1) * {slots} - s.confirmed_slots AS INTEGER) AS missing_slots,
-        CAST((p.period_end - p.period_start + 1) * {slots} - s.preliminary_slots AS INTEGER)
-            AS missing_preliminary_slots,
-        -- 提供可否 '1': the TSO said "not provided"; counted in missing_* and also apart here
-        CAST(s.not_provided_slots AS INTEGER) AS not_provided_slots,
-        CAST(s.not_provided_preliminary_slots AS INTEGER) AS not_provided_preliminary_slots,
-        CAST((p.period_end - p.period_start + 1) - s.confirmed_full_days AS INTEGER) AS missing_days,
-        CAST((p.period_end - p.period_start + 1) - s.preliminary_full_days AS INTEGER) AS missing_preliminary_days,
-        CAST(p.max_demand_kw AS DECIMAL(18, 6)) AS tso_max_demand_kw,
-        CAST(s.recomputed_max_kw AS DECIMAL(18, 6)) AS recomputed_max_demand_kw
-    FROM {BILLING_PERIODS_VIEW} p
-    JOIN per_period s USING (supply_point_id, target_month)
-), flagged AS (
+)
+SELECT
+    p.supply_point_id,
+    p.area_code,
+    p.voltage,
+    p.target_month,
+    p.period_start,
+    p.period_end,
+    CAST(p.period_end - p.period_start + 1 AS INTEGER) AS period_days,
+    p.meter_reading_date,
+    p.split_code,
+    p.availability_code,
+    p.monthly_kwh,
+    p.monthly_kwh_whole,
+    CAST(s.confirmed_interval_kwh AS DECIMAL(18, 6)) AS confirmed_interval_kwh,
+    CAST(s.preliminary_interval_kwh AS DECIMAL(18, 6)) AS preliminary_interval_kwh,
+    CAST(p.monthly_kwh - s.confirmed_interval_kwh AS DECIMAL(18, 6)) AS diff_confirmed_kwh,
+    -- 30分電力量 carries whole-point (全量) values, so they are compared with the monthly 全量 total
+    -- (equal to the billable total unless split_code = '2').
+    CAST(p.monthly_kwh_whole - s.preliminary_interval_kwh AS DECIMAL(18, 6)) AS diff_preliminary_kwh,
+    CAST((p.period_end - p.period_start + 1) * {slots} AS INTEGER) AS expected_slots,
+    CAST(s.confirmed_slots AS INTEGER) AS confirmed_slots,
+    CAST(s.preliminary_slots AS INTEGER) AS preliminary_slots,
+    CAST((p.period_end - p.period_start + 1) * {slots} - s.confirmed_slots AS INTEGER) AS missing_slots,
+    CAST((p.period_end - p.period_start + 1) * {slots} - s.preliminary_slots AS INTEGER)
+        AS missing_preliminary_slots,
+    -- 提供可否 '1': the TSO said "not provided"; counted in missing_* and also apart here
+    CAST(s.not_provided_slots AS INTEGER) AS not_provided_slots,
+    CAST(s.not_provided_preliminary_slots AS INTEGER) AS not_provided_preliminary_slots,
+    CAST((p.period_end - p.period_start + 1) - s.confirmed_full_days AS INTEGER) AS missing_days,
+    CAST((p.period_end - p.period_start + 1) - s.preliminary_full_days AS INTEGER) AS missing_preliminary_days,
+    CAST(p.max_demand_kw AS DECIMAL(18, 6)) AS tso_max_demand_kw,
+    CAST(s.recomputed_max_kw AS DECIMAL(18, 6)) AS recomputed_max_demand_kw
+FROM {periods} p
+JOIN per_period s USING (supply_point_id, target_month)
+"""
+
+
+def reconciliation_monthly_sql(tolerance_kwh: Decimal | str, measured: str | None = None) -> str:
+    """Per point × month: monthly total vs confirmed and preliminary 30-minute sums over the billing period,
+    flagged against the tolerance. ``measured`` is a relation of :func:`reconciliation_measured_sql` rows
+    (a stored table in the catalog); computed from the 30-minute rows when not given."""
+    tol = _tolerance_literal(tolerance_kwh)
+    return f"""
+WITH measured AS (SELECT * FROM {measured or f"({reconciliation_measured_sql()})"}), flagged AS (
     SELECT
         *,
         {tol} AS tolerance_kwh,
@@ -383,18 +399,24 @@ FROM flagged
 
 
 def create_reconciliation_views(
-    con: duckdb.DuckDBPyConnection, tolerance_kwh: Decimal = DEFAULT_TOLERANCE_KWH, temporary: bool = False
+    con: duckdb.DuckDBPyConnection,
+    tolerance_kwh: Decimal = DEFAULT_TOLERANCE_KWH,
+    temporary: bool = False,
+    reuse: CatalogBuild | None = None,
 ) -> None:
     """Create (or replace) the reconciliation views on a connection where the base views exist.
 
     ``tolerance_kwh`` (Decimal, from ``[reconcile] tolerance_kwh``) is the kWh difference allowed before
     RC01/RC02 flag a point. ``temporary`` creates TEMP views (for read-only warehouse connections).
+    With ``reuse`` (a catalog being built) the measured sums of ``reconciliation_monthly`` are stored in the
+    catalog as a table (:func:`store_measured`), so the view reads them instead of every 30-minute value.
     """
     kind = "TEMP VIEW" if temporary else "VIEW"
+    con.execute(f"CREATE OR REPLACE {kind} reconcile_intervals AS {intervals_sql()}")
+    con.execute(f"CREATE OR REPLACE {kind} {BILLING_PERIODS_VIEW} AS {billing_periods_sql()}")
+    measured = store_measured(con, reuse) if reuse is not None else None
     views = [
-        ("reconcile_intervals", intervals_sql()),
-        (BILLING_PERIODS_VIEW, billing_periods_sql()),
-        ("reconciliation_monthly", reconciliation_monthly_sql(tolerance_kwh)),
+        ("reconciliation_monthly", reconciliation_monthly_sql(tolerance_kwh, measured)),
         ("usage_gaps", usage_gaps_sql()),
         ("reconcile_monthly_max_demand", monthly_max_demand_sql()),
         ("contract_demand_check", contract_demand_check_sql()),
@@ -403,15 +425,78 @@ def create_reconciliation_views(
         con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
 
 
-def catalog_views(tolerance_kwh: Decimal | None = None) -> Callable[[duckdb.DuckDBPyConnection], list[str]]:
+MEASURED_TABLE = "reconcile_measured_v1"
+"""The stored measured sums (name versioned: a catalog whose table has another version is not reused)."""
+
+
+def stale_months(reuse: CatalogBuild) -> set[tuple[str, date]]:
+    """(area, target month) whose measured sums a run's rewritten partitions may change.
+
+    A day belongs to billing periods of its own month, the month before or the month after (a period runs
+    from one meter reading to the next); a month's record also sets the start of the next month's period.
+    """
+    stale = {(area, add_months(day.replace(day=1), k)) for area, day in reuse.days for k in (-1, 0, 1)}
+    return stale | {(area, add_months(month, k)) for area, month in reuse.months for k in (0, 1)}
+
+
+def store_measured(con: duckdb.DuckDBPyConnection, reuse: CatalogBuild) -> str:
+    """``MEASURED_TABLE`` in the catalog being built: the previous catalog's rows for the months nothing
+    touched, measured afresh for the others (all of them without a usable previous catalog). Returns its name.
+
+    A night therefore measures the months its files touch, not the whole warehouse.
+    """
+    previous = reuse.previous
+    if previous is None or not _has_measured(con, previous):
+        con.execute(f"CREATE TABLE {MEASURED_TABLE} AS {reconciliation_measured_sql()}")
+        return MEASURED_TABLE
+    stale = sorted(stale_months(reuse))
+    con.execute(f"ATTACH '{_sql_text(previous)}' AS previous_catalog (READ_ONLY)")
+    try:
+        kept = f"SELECT * FROM previous_catalog.{INTERNAL}.{MEASURED_TABLE}"
+        fresh = ""
+        if stale:
+            con.execute("CREATE TEMP TABLE stale_months (area_code VARCHAR, target_month DATE)")
+            con.executemany("INSERT INTO stale_months VALUES (?, ?)", stale)
+            periods = f"(SELECT * FROM {BILLING_PERIODS_VIEW} SEMI JOIN stale_months USING (area_code, target_month))"
+            [(first, last)] = con.execute(f"SELECT min(period_start), max(period_end) FROM {periods}").fetchall()
+            kept += " ANTI JOIN stale_months USING (area_code, target_month)"
+            if first is not None:
+                fresh = f" UNION ALL BY NAME SELECT * FROM ({reconciliation_measured_sql(periods, (first, last))})"
+        con.execute(f"CREATE TABLE {MEASURED_TABLE} AS {kept}{fresh}")
+    finally:
+        con.execute("DETACH previous_catalog")
+    return MEASURED_TABLE
+
+
+def _has_measured(con: duckdb.DuckDBPyConnection, catalog: Path) -> bool:
+    if not catalog.exists():
+        return False
+    con.execute(f"ATTACH '{_sql_text(catalog)}' AS previous_catalog (READ_ONLY)")
+    try:
+        return bool(
+            con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous_catalog' "
+                "AND schema_name = ? AND table_name = ?",
+                [INTERNAL, MEASURED_TABLE],
+            ).fetchall()[0][0]
+        )
+    finally:
+        con.execute("DETACH previous_catalog")
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def catalog_views(tolerance_kwh: Decimal | None = None) -> ViewBuilder:
     """The reconciliation and billing views as a builder for :func:`warehouse.catalog.build_catalog` (照合ビュー).
 
     ``tolerance_kwh`` is ``[reconcile] tolerance_kwh``; ``None`` takes :data:`DEFAULT_TOLERANCE_KWH`.
     """
     tolerance = tolerance_kwh if tolerance_kwh is not None else DEFAULT_TOLERANCE_KWH
 
-    def build(con: duckdb.DuckDBPyConnection) -> list[str]:
-        create_reconciliation_views(con, tolerance)
+    def build(con: duckdb.DuckDBPyConnection, reuse: CatalogBuild) -> list[str]:
+        create_reconciliation_views(con, tolerance, reuse=reuse)
         for view, comment in RECONCILIATION_COMMENTS.items():
             escaped = comment.replace("'", "''")
             con.execute(f"COMMENT ON VIEW {view} IS '{escaped}'")

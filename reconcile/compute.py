@@ -32,7 +32,7 @@ from reconcile.contract import (
     SupplyPointContract,
     contract_from_record,
 )
-from reconcile.periods import billing_periods_sql
+from reconcile.periods import add_months, billing_periods_sql
 from reconcile.tariff import TariffTable, load_tariffs
 from warehouse.charges import charges_table
 
@@ -54,8 +54,7 @@ def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None 
 
 
 def _lookback_start(month: date) -> date:
-    index = month.year * 12 + month.month - 1 - rules.CONTRACT_KW_LOOKBACK_MONTHS
-    return date(index // 12, index % 12 + 1, 1)
+    return add_months(month, -rules.CONTRACT_KW_LOOKBACK_MONTHS)
 
 
 def _form2(con: duckdb.DuckDBPyConnection, month: date) -> dict[str, dict[str, Any]]:

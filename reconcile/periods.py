@@ -16,7 +16,15 @@ The billable monthly kWh is chosen here too (bp-xml.md §7.1): ``monthly_kwh_spl
 
 from __future__ import annotations
 
+from datetime import date
+
 BILLING_PERIODS_VIEW = "reconcile_billing_periods"
+
+
+def add_months(month: date, months: int) -> date:
+    """The first day of the month ``months`` after (or before, when negative) ``month``'s."""
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def billing_periods_sql() -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -59,18 +60,37 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-ViewBuilder = Callable[[duckdb.DuckDBPyConnection], Sequence[str]]
+@dataclass(frozen=True)
+class CatalogBuild:
+    """What a view builder may reuse from the catalog being replaced (前回カタログの再利用).
+
+    ``previous`` is that catalog when it holds every committed run but the one that just committed, whose
+    stored current state changed only in ``days`` (area, usage date) and ``months`` (area, first day of the
+    target month). Without ``previous`` a builder computes everything afresh (a first build, ``takuso
+    catalog``, a catalog that fell behind, an as-of catalog).
+    """
+
+    previous: Path | None = None
+    days: frozenset[tuple[str, date]] = frozenset()
+    months: frozenset[tuple[str, date]] = frozenset()
+
+
+ViewBuilder = Callable[[duckdb.DuckDBPyConnection, CatalogBuild], Sequence[str]]
 """Creates more public views on the catalog being built and returns their names (for the column comments).
 
 The steps above the store (reconciliation, charges) add their views through this, so the store never
-imports them.
+imports them. A builder may also store tables of its own in the catalog (``internal``), reusing the rows
+of the previous catalog that ``CatalogBuild`` says are still valid.
 """
 
 
-def build_catalog(layout: WarehouseLayout, extra_views: Sequence[ViewBuilder] = ()) -> Path:
+def build_catalog(
+    layout: WarehouseLayout, extra_views: Sequence[ViewBuilder] = (), reuse: CatalogBuild = CatalogBuild()
+) -> Path:
     """Write a new catalog beside the old one and swap it in atomically; return its path.
 
-    ``extra_views`` add the views of the steps above the store (the reconciliation's). The personal data
+    ``extra_views`` add the views of the steps above the store (the reconciliation's); ``reuse`` tells
+    them what of the old catalog is still valid. The personal data
     (customer ids, names, addresses) goes into a separate catalog only its owner can read
     (:func:`build_personal_catalog`); the analysts' catalog has no column of it.
     """
@@ -78,7 +98,7 @@ def build_catalog(layout: WarehouseLayout, extra_views: Sequence[ViewBuilder] = 
     _remove_stale_builds(layout)
 
     def create(con: duckdb.DuckDBPyConnection) -> None:
-        create_views(con, layout, extra_views, lambda: stored_current_views(con, layout))
+        create_views(con, layout, extra_views, lambda: stored_current_views(con, layout), reuse=reuse)
 
     _build(layout.duckdb_file, create)
     build_personal_catalog(layout)
@@ -91,6 +111,7 @@ def create_views(
     extra_views: Sequence[ViewBuilder] = (),
     current: Callable[[], Sequence[View]] = lambda: CURRENT_VIEWS,
     datasets_ready: bool = False,
+    reuse: CatalogBuild = CatalogBuild(),
 ) -> None:
     """Every view of the analysts' catalog on ``con``: helpers in ``internal``, the public ones in ``main``.
 
@@ -114,16 +135,16 @@ def create_views(
         con.execute(f"COMMENT ON VIEW main.{view.name} IS {_quote(view.comment)}")
     names = [v.name for v in VIEWS]
     for builder in extra_views:
-        names.extend(_add_public(con, builder))
+        names.extend(_add_public(con, builder, reuse))
     _comment_columns(con, names)
 
 
-def _add_public(con: duckdb.DuckDBPyConnection, builder: ViewBuilder) -> list[str]:
+def _add_public(con: duckdb.DuckDBPyConnection, builder: ViewBuilder, reuse: CatalogBuild) -> list[str]:
     """Run a builder inside ``internal``; the views it names become public views in ``main``, with its comment."""
     database = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
     con.execute(f'USE "{database}".{INTERNAL}')
     try:
-        public = list(builder(con))
+        public = list(builder(con, reuse))
     finally:
         con.execute(f'USE "{database}".main')
     for name in public:

@@ -284,3 +284,17 @@ def rebuild_current(layout: WarehouseLayout) -> None:
     _mark_version(building)
     shutil.rmtree(root, ignore_errors=True)
     os.replace(building, root)
+
+
+def touched_partitions(written: Sequence[Path]) -> tuple[frozenset[tuple[str, date]], frozenset[tuple[str, date]]]:
+    """The (area, day) and (area, month) partitions of the current-state files a run wrote, from their folders."""
+    days: set[tuple[str, date]] = set()
+    months: set[tuple[str, date]] = set()
+    for path in written:
+        key, _, value = path.parent.name.partition("=")
+        area = path.parent.parent.name.partition("=")[2]
+        if key == "usage_date":
+            days.add((area, date.fromisoformat(value)))
+        elif key == "month":
+            months.add((area, date.fromisoformat(f"{value}-01")))
+    return frozenset(days), frozenset(months)

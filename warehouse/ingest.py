@@ -32,8 +32,8 @@ from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.problems import Rule
 from parsers.bp_xml.validate import AscendingKeys, ascending_order, duplicate_problem, find_duplicates, interval_key
-from warehouse.catalog import ViewBuilder, build_catalog
-from warehouse.current import current_is_stale, prune_current, rebuild_current, update_current
+from warehouse.catalog import CatalogBuild, ViewBuilder, build_catalog
+from warehouse.current import current_is_stale, prune_current, rebuild_current, touched_partitions, update_current
 from warehouse.store import (
     LEDGER_SCHEMA,
     RunLedger,
@@ -590,11 +590,16 @@ def ingest(
         if rebuild and (not layout.duckdb_file.exists() or _catalog_behind(layout)):
             build_catalog(layout, extra_views)
         return report
+    # the catalog holds every earlier run: what the views above the store stored in it stays valid but for
+    # the partitions this run rewrites
+    up_to_date = layout.duckdb_file.exists() and not _catalog_behind(layout)
+    written: list[Path] = []
     if published:  # the current state of every partition the run touched, before the run counts
-        update_current(layout, run_id, pa.Table.from_pylist(ledger.rows, schema=LEDGER_SCHEMA), published)
+        written = update_current(layout, run_id, pa.Table.from_pylist(ledger.rows, schema=LEDGER_SCHEMA), published)
     write_ledger(layout, ledger)
     commit_run(layout, run_id, {"files": len(report.files), "loaded": report.count("loaded"), "rows": report.rows})
     if rebuild:
-        build_catalog(layout, extra_views)
+        reuse = CatalogBuild(layout.duckdb_file, *touched_partitions(written)) if up_to_date else CatalogBuild()
+        build_catalog(layout, extra_views, reuse)
     prune_current(layout)
     return report
