@@ -144,7 +144,7 @@ def test_as_of_shows_the_charges_stored_by_then(tmp_path: Path) -> None:
 
 def test_a_current_state_of_another_layout_is_rebuilt(tmp_path: Path) -> None:
     """A stored state without the layout's version (an older takuso wrote it) is rebuilt from the history."""
-    from warehouse.current import INTERVAL_HIDDEN, current_root
+    from warehouse.current import INTERVAL_HIDDEN, LAYOUT_VERSION, current_root
 
     files = write_area(tmp_path / "in" / "03", "03", SAMPLE_MONTH, seed=SEED, low_points=3, high_points=1)
     layout = WarehouseLayout(tmp_path / "wh")
@@ -157,6 +157,6 @@ def test_a_current_state_of_another_layout_is_rebuilt(tmp_path: Path) -> None:
     for f in root.rglob("*.parquet"):  # what an older layout held: one file per day, outranked rows included
         f.unlink()
     ingest(sources_for(files, "03", "default"), layout, workers=1)  # nothing new to load
-    assert (root / "VERSION").read_text() == "2"
+    assert (root / "VERSION").read_text() == LAYOUT_VERSION
     with duckdb.connect(str(layout.duckdb_file), read_only=True) as con:
         assert rows(con, "interval_usage") == before

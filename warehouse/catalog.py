@@ -27,12 +27,13 @@ from warehouse.views import (
     COLUMN_COMMENTS,
     CURRENT_VIEWS,
     DATASETS,
+    FILE_LATEST,
     HISTORY_VIEWS,
     PERSONAL_COLUMNS,
     PERSONAL_POINTS,
     PERSONAL_POINTS_HISTORY,
     PERSONAL_VIEWS,
-    STORED_INTERVAL_CURRENT,
+    STORED_CURRENT_UNIONS,
     VIEWS,
     Dataset,
     View,
@@ -127,6 +128,7 @@ def create_views(
         con.execute(f"CREATE OR REPLACE VIEW {INTERNAL}.{view.name} AS {view.sql}")
         if view.sql.startswith("SELECT * FROM read_parquet("):
             stored[f"{INTERNAL}.{view.name}"] = f"({view.sql})"
+    con.execute(f"CREATE OR REPLACE TABLE {INTERNAL}.file_latest AS {FILE_LATEST}")
     for view in VIEWS:
         sql = view.sql
         for name, files in stored.items():  # a public view reads the stored files directly: one view less to bind
@@ -269,7 +271,7 @@ def stored_current_views(con: duckdb.DuckDBPyConnection, layout: WarehouseLayout
             columns = con.execute(f"DESCRIBE {INTERNAL}.{view.name}").fetchall()
             sql = "SELECT " + ", ".join(f'CAST(NULL AS {t}) AS "{c}"' for c, t, *_ in columns) + " WHERE false"
         out.append(View(ds.name, view.comment, sql))
-    return [*out, STORED_INTERVAL_CURRENT]
+    return [*out, *STORED_CURRENT_UNIONS]
 
 
 def _remove_stale_builds(layout: WarehouseLayout) -> None:

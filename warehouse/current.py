@@ -60,18 +60,23 @@ class CurrentDataset:
         return f"hive_partitioning = true, hive_types = {{'area_code': VARCHAR, '{self.folder_key}': {key_type}}}"
 
 
-MONTHLY = CurrentDataset("monthly_current", "monthly_usage", "target_month", "supply_point_id, split_code")
+_MONTHLY_SORT = "supply_point_id, split_code"
+MONTHLY = CurrentDataset("monthly_shown", "monthly_usage", "target_month", _MONTHLY_SORT, "shown")
+"""The rows ``monthly_usage`` shows (one per point × month): read without a filter."""
+MONTHLY_HIDDEN = CurrentDataset("monthly_hidden", "monthly_hidden", "target_month", _MONTHLY_SORT, "NOT shown")
+"""The 全量 '1' monthly records a 部分 '2' record outranks: kept for the rules."""
 _INTERVAL_SORT = "data_class, supply_point_id, slot, split_code"
 INTERVAL = CurrentDataset("interval_shown", "interval", "usage_date", _INTERVAL_SORT, "shown")
 """The rows ``interval_usage`` shows (one per point × date × slot × data class): read without a filter."""
 INTERVAL_HIDDEN = CurrentDataset("interval_hidden", "interval_hidden", "usage_date", _INTERVAL_SORT, "NOT shown")
 """The 全量 '1' rows a 部分 '2' record outranks: kept for the rules, a file only for the days that have any."""
-CURRENT_DATASETS: tuple[CurrentDataset, ...] = (MONTHLY, INTERVAL, INTERVAL_HIDDEN)  # monthly first: it decides
+CURRENT_DATASETS: tuple[CurrentDataset, ...] = (MONTHLY, MONTHLY_HIDDEN, INTERVAL, INTERVAL_HIDDEN)
+"""Monthly first: the current monthly records decide which confirmed 30-minute rows are current."""
 
 _NEW_MONTHLY = "SELECT * FROM internal.points_history WHERE kind = 'monthly_usage'"
 
 
-LAYOUT_VERSION = "2"  # 2: the rows shown and the rows outranked in separate files
+LAYOUT_VERSION = "3"  # 3: the rows shown and the rows outranked in separate files, monthly and 30-minute
 """Written in ``current/VERSION``; a stored state of another version is rebuilt from the history."""
 
 
@@ -106,10 +111,6 @@ def current_files(layout: WarehouseLayout, ds: CurrentDataset, committed: set[st
 def _newest(folder: Path, committed: set[str]) -> list[Path]:
     versions = sorted(p for p in folder.glob("*.parquet") if p.stem in committed) if folder.exists() else []
     return versions[-1:]
-
-
-def _newest_of(ds: CurrentDataset, root: Path, key: tuple[str, date], committed: set[str]) -> list[Path]:
-    return _newest(ds.partition_folder(root, *key), committed)
 
 
 def _quote(text: str) -> str:
@@ -149,25 +150,47 @@ def update_current(layout: WarehouseLayout, run_id: str, ledger: pa.Table, publi
             con.execute(f"CREATE VIEW internal.{view.name} AS {view.sql}")
         # 月間確定使用量: the touched months, from their stored rows and the run's records
         months = _partitions(con, f"SELECT DISTINCT area_code, target_month FROM ({_NEW_MONTHLY})")
-        folders = {key: MONTHLY.partition_folder(root, *key) for key in months}
-        previous = [p for f in folders.values() for p in _newest(f, committed)]
+        previous = _previous((MONTHLY, MONTHLY_HIDDEN), root, months, committed)
         source = f"({_NEW_MONTHLY})" if not previous else f"({_stored(previous)} UNION ALL BY NAME {_NEW_MONTHLY})"
         con.execute(f"CREATE TEMP TABLE monthly_new AS {monthly_current(source)}")
-        written += [_write(con, "monthly_new", MONTHLY, key, folder, run_id) for key, folder in folders.items()]
+        written += _write_pair(con, "monthly_new", (MONTHLY, MONTHLY_HIDDEN), months, root, run_id, committed)
         # the 30-minute rows of the touched days, both data classes
         days = _partitions(
             con,
             "SELECT DISTINCT area_code, usage_date FROM internal.preliminary_history UNION "
             "SELECT DISTINCT area_code, usage_date FROM internal.confirmed_history",
         )
-        previous = [p for ds in (INTERVAL, INTERVAL_HIDDEN) for k in days for p in _newest_of(ds, root, k, committed)]
+        previous = _previous((INTERVAL, INTERVAL_HIDDEN), root, days, committed)
         _interval_rule(con, layout, previous, months, committed)
-        hidden = set(_partitions(con, "SELECT DISTINCT area_code, usage_date FROM interval_new WHERE NOT shown"))
-        for key in days:
-            written.append(_write(con, "interval_new", INTERVAL, key, INTERVAL.partition_folder(root, *key), run_id))
-            if key in hidden or _newest_of(INTERVAL_HIDDEN, root, key, committed):  # an empty file replaces rows
-                folder = INTERVAL_HIDDEN.partition_folder(root, *key)  # no longer outranked
-                written.append(_write(con, "interval_new", INTERVAL_HIDDEN, key, folder, run_id))
+        written += _write_pair(con, "interval_new", (INTERVAL, INTERVAL_HIDDEN), days, root, run_id, committed)
+    return written
+
+
+def _previous(
+    datasets: Sequence[CurrentDataset], root: Path, keys: Sequence[tuple[str, date]], committed: set[str]
+) -> list[Path]:
+    return [p for ds in datasets for key in keys for p in _newest(ds.partition_folder(root, *key), committed)]
+
+
+def _write_pair(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    pair: tuple[CurrentDataset, CurrentDataset],
+    keys: Sequence[tuple[str, date]],
+    root: Path,
+    run_id: str,
+    committed: set[str],
+) -> list[Path]:
+    """Each partition's shown rows, and its outranked rows where it has any (or had: an empty file then
+    replaces rows no longer outranked)."""
+    shown, hidden = pair
+    outranked = set(_partitions(con, f"SELECT DISTINCT area_code, {shown.partition} FROM {table} WHERE NOT shown"))
+    written = []
+    for key in keys:
+        written.append(_write(con, table, shown, key, shown.partition_folder(root, *key), run_id))
+        folder = hidden.partition_folder(root, *key)
+        if key in outranked or _newest(folder, committed):
+            written.append(_write(con, table, hidden, key, folder, run_id))
     return written
 
 
@@ -196,7 +219,7 @@ def _interval_rule(
     con.execute(f"CREATE TEMP VIEW confirmed_input AS {confirmed}")
     months = _partitions(con, "SELECT DISTINCT area_code, target_month FROM confirmed_input")
     others = [(a, m) for a, m in months if (a, m) not in set(touched_months)]
-    files = [p for a, m in others for p in _newest(MONTHLY.partition_folder(current_root(layout), a, m), committed)]
+    files = _previous((MONTHLY, MONTHLY_HIDDEN), current_root(layout), others, committed)
     winners = "SELECT * FROM monthly_new"
     if files:
         winners += f" UNION ALL BY NAME SELECT * FROM read_parquet({_files_sql(files)}, hive_partitioning = false)"
@@ -277,7 +300,9 @@ def rebuild_current(layout: WarehouseLayout) -> None:
             f"{preliminary_current('internal.preliminary_history')} UNION ALL BY NAME "
             f"{confirmed_current('internal.confirmed_history', 'monthly_new')}"
         )
-        for table, ds in (("monthly_new", MONTHLY), ("interval_new", INTERVAL), ("interval_new", INTERVAL_HIDDEN)):
+        for table, ds in zip(
+            ("monthly_new", "monthly_new", "interval_new", "interval_new"), CURRENT_DATASETS, strict=True
+        ):
             for key in _partitions(con, f"SELECT DISTINCT area_code, {ds.partition} FROM {table} WHERE {ds.rows}"):
                 _write(con, table, ds, key, ds.partition_folder(building, *key), committed[-1])
     building.mkdir(parents=True, exist_ok=True)

@@ -506,14 +506,24 @@ HISTORY_VIEWS: tuple[View, ...] = (
 )
 """Internal views (schema ``internal``): the history relations the current-state rules read."""
 
-_SHOWN = "SELECT * FROM internal.interval_current WHERE shown"
-_HIDDEN = "SELECT * FROM internal.interval_current WHERE NOT shown"
-STORED_INTERVAL_CURRENT = View(
-    "interval_current",
-    "current 30-minute records of both data classes",
-    "SELECT * FROM internal.interval_shown UNION ALL BY NAME SELECT * FROM internal.interval_hidden",
+STORED_CURRENT_UNIONS: tuple[View, ...] = tuple(
+    View(
+        f"{name}_current",
+        comment,
+        f"SELECT * FROM internal.{name}_shown UNION ALL BY NAME SELECT * FROM internal.{name}_hidden",
+    )
+    for name, comment in (
+        ("monthly", "current monthly records"),
+        ("interval", "current 30-minute records of both data classes"),
+    )
 )
-"""Stored, the rows shown and the rows outranked are kept apart, so ``interval_usage`` reads without a filter."""
+"""Stored, the rows shown and the rows outranked are kept apart, so ``interval_usage`` and ``monthly_usage``
+read without a filter; the rules read both."""
+
+FILE_LATEST = """SELECT * FROM internal.file_ledger
+QUALIFY row_number() OVER (PARTITION BY file_id ORDER BY ingested_at DESC) = 1"""
+"""Each file's latest ledger row (a file looked at again in a later run has a row per run): a table in the
+catalog, built with it, so ``ingested_files`` reads it without a window."""
 
 CURRENT_VIEWS: tuple[View, ...] = (
     View("preliminary_current", "current preliminary records", preliminary_current("internal.preliminary_history")),
@@ -528,8 +538,11 @@ CURRENT_VIEWS: tuple[View, ...] = (
         "current 30-minute records of both data classes",
         "SELECT * FROM internal.preliminary_current UNION ALL BY NAME SELECT * FROM internal.confirmed_current",
     ),
-    View("interval_shown", "the current 30-minute rows the public view shows", _SHOWN),
-    View("interval_hidden", "the current 30-minute rows a 部分 '2' record outranks", _HIDDEN),
+    *(
+        View(f"{name}_{part}", f"the current {what} {part} rows", f"SELECT * FROM internal.{name}_current WHERE {rows}")
+        for name, what in (("monthly", "monthly"), ("interval", "30-minute"))
+        for part, rows in (("shown", "shown"), ("hidden", "NOT shown"))
+    ),
 )
 """Internal views (schema ``internal``): the current state derived from the history (the as-of catalog).
 
@@ -544,8 +557,7 @@ VIEWS: tuple[View, ...] = (
        error, ingested_at, download_account, bp_id, info_kind_code, file_info_kind_code, file_time, target_month,
        sender_code, receiver_code, xml_encoding, xml_namespace, header_items, warnings, raw_path, downloaded_at,
        run_id, file_id
-FROM internal.file_ledger
-QUALIFY row_number() OVER (PARTITION BY file_id ORDER BY ingested_at DESC) = 1""",
+FROM internal.file_latest""",
     ),
     View(
         "interval_usage_history",
@@ -562,7 +574,7 @@ QUALIFY row_number() OVER (PARTITION BY file_id ORDER BY ingested_at DESC) = 1""
         "monthly_usage",
         "月間確定使用量 / monthly confirmed usage, one row per supply point and month (latest revision; "
         "the 部分 '2' record where a point has one, which holds both values)",
-        f"SELECT {_MONTHLY_SELECT} FROM internal.monthly_current WHERE shown",
+        f"SELECT {_MONTHLY_SELECT} FROM internal.monthly_shown",
     ),
     View(
         "interval_usage",
