@@ -429,40 +429,50 @@ MEASURED_TABLE = "reconcile_measured_v1"
 """The stored measured sums (name versioned: a catalog whose table has another version is not reused)."""
 
 
-def stale_months(reuse: CatalogBuild) -> set[tuple[str, date]]:
-    """(area, target month) whose measured sums a run's rewritten partitions may change.
+def months_of_records(reuse: CatalogBuild) -> set[tuple[str, date]]:
+    """(area, target month) whose billing periods a rewritten monthly partition may change: its own month,
+    and the next, whose period starts at this month's meter reading."""
+    return {(area, add_months(month, k)) for area, month in reuse.months for k in (0, 1)}
 
-    A day belongs to billing periods of its own month, the month before or the month after (a period runs
-    from one meter reading to the next); a month's record also sets the start of the next month's period.
-    """
-    stale = {(area, add_months(day.replace(day=1), k)) for area, day in reuse.days for k in (-1, 0, 1)}
-    return stale | {(area, add_months(month, k)) for area, month in reuse.months for k in (0, 1)}
+
+def _stale_months(con: duckdb.DuckDBPyConnection, reuse: CatalogBuild) -> None:
+    """TEMP TABLE ``stale_months``: the (area, target month) to measure again, those of the billing periods
+    that hold a rewritten day, and :func:`months_of_records`."""
+    con.execute("CREATE TEMP TABLE touched_days (area_code VARCHAR, usage_date DATE)")
+    con.execute("CREATE TEMP TABLE stale_months (area_code VARCHAR, target_month DATE)")
+    if reuse.days:
+        con.executemany("INSERT INTO touched_days VALUES (?, ?)", sorted(reuse.days))
+        con.execute(
+            f"""INSERT INTO stale_months SELECT DISTINCT p.area_code, p.target_month
+FROM {BILLING_PERIODS_VIEW} p JOIN touched_days t
+  ON p.area_code = t.area_code AND t.usage_date BETWEEN p.period_start AND p.period_end"""
+        )
+    if months := months_of_records(reuse):
+        con.executemany("INSERT INTO stale_months VALUES (?, ?)", sorted(months))
 
 
 def store_measured(con: duckdb.DuckDBPyConnection, reuse: CatalogBuild) -> str:
     """``MEASURED_TABLE`` in the catalog being built: the previous catalog's rows for the months nothing
     touched, measured afresh for the others (all of them without a usable previous catalog). Returns its name.
 
-    A night therefore measures the months its files touch, not the whole warehouse.
+    A night therefore measures the billing months its files reach into, not the whole warehouse.
     """
     previous = reuse.previous
     if previous is None or not _has_measured(con, previous):
         con.execute(f"CREATE TABLE {MEASURED_TABLE} AS {reconciliation_measured_sql()}")
         return MEASURED_TABLE
-    stale = sorted(stale_months(reuse))
+    _stale_months(con, reuse)
+    periods = f"(SELECT * FROM {BILLING_PERIODS_VIEW} SEMI JOIN stale_months USING (area_code, target_month))"
+    [(first, last)] = con.execute(f"SELECT min(period_start), max(period_end) FROM {periods}").fetchall()
+    fresh = ""
+    if first is not None:
+        fresh = f" UNION ALL BY NAME SELECT * FROM ({reconciliation_measured_sql(periods, (first, last))})"
     con.execute(f"ATTACH '{_sql_text(previous)}' AS previous_catalog (READ_ONLY)")
     try:
-        kept = f"SELECT * FROM previous_catalog.{INTERNAL}.{MEASURED_TABLE}"
-        fresh = ""
-        if stale:
-            con.execute("CREATE TEMP TABLE stale_months (area_code VARCHAR, target_month DATE)")
-            con.executemany("INSERT INTO stale_months VALUES (?, ?)", stale)
-            periods = f"(SELECT * FROM {BILLING_PERIODS_VIEW} SEMI JOIN stale_months USING (area_code, target_month))"
-            [(first, last)] = con.execute(f"SELECT min(period_start), max(period_end) FROM {periods}").fetchall()
-            kept += " ANTI JOIN stale_months USING (area_code, target_month)"
-            if first is not None:
-                fresh = f" UNION ALL BY NAME SELECT * FROM ({reconciliation_measured_sql(periods, (first, last))})"
-        con.execute(f"CREATE TABLE {MEASURED_TABLE} AS {kept}{fresh}")
+        con.execute(
+            f"CREATE TABLE {MEASURED_TABLE} AS SELECT * FROM previous_catalog.{INTERNAL}.{MEASURED_TABLE} "
+            f"ANTI JOIN stale_months USING (area_code, target_month){fresh}"
+        )
     finally:
         con.execute("DETACH previous_catalog")
     return MEASURED_TABLE

@@ -11,7 +11,7 @@ import pytest
 
 import reconcile.checks as checks
 from core.paths import WarehouseLayout
-from reconcile.checks import catalog_views, stale_months
+from reconcile.checks import catalog_views, months_of_records
 from sample_data.bp import write_area
 from tests.conftest import SAMPLE_MONTH
 from warehouse.catalog import CatalogBuild, open_catalog
@@ -63,11 +63,29 @@ def test_a_night_measures_only_the_months_it_touched(tmp_path: Path, monkeypatch
         assert night == _rows(derived)  # the same as measuring every month afresh
 
 
-def test_the_months_a_day_or_a_month_can_change() -> None:
-    day = CatalogBuild(Path("x"), days=frozenset({("03", date(2024, 1, 10))}))
-    assert stale_months(day) == {("03", date(2023, 12, 1)), ("03", date(2024, 1, 1)), ("03", date(2024, 2, 1))}
+def test_a_monthly_record_reaches_its_month_and_the_next() -> None:
     month = CatalogBuild(Path("x"), months=frozenset({("08", date(2024, 12, 1))}))
-    assert stale_months(month) == {("08", date(2024, 12, 1)), ("08", date(2025, 1, 1))}
+    assert months_of_records(month) == {("08", date(2024, 12, 1)), ("08", date(2025, 1, 1))}
+
+
+def test_a_day_outside_every_stored_billing_period_measures_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = write_area(tmp_path / "in" / "03", "03", SAMPLE_MONTH, seed=SEED, low_points=1, high_points=1)
+    layout = WarehouseLayout(tmp_path / "wh")
+    views = [catalog_views()]
+    ingest(sources_for(files, "03", "default"), layout, workers=1, extra_views=views)
+    later = write_area(tmp_path / "in2" / "03", "03", SAMPLE_MONTH.replace(month=SAMPLE_MONTH.month + 1), seed=SEED)
+    day = sorted(f for f in later if f.name.startswith("W41120"))[0]  # the 1st of the next month: in no period
+    measured = _spy(monkeypatch)
+    ingest(sources_for([day], "03", "default"), layout, workers=1, extra_views=views)
+    assert measured == []  # the stored rows are all still valid
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with (
+        open_catalog(layout, as_of=now, extra_views=views) as derived,
+        duckdb.connect(str(layout.duckdb_file)) as stored,
+    ):
+        assert _rows(stored) == _rows(derived)
 
 
 def test_a_catalog_that_fell_behind_is_measured_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
