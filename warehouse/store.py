@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from core.files import atomic_write_bytes, fsync_dir
@@ -40,6 +41,23 @@ PARQUET_OPTIONS = {
     "use_dictionary": True,
     "write_statistics": True,
 }
+
+
+def parquet_options(table: pa.Table) -> dict:
+    """The writer's options for a file whose first rows are ``table``.
+
+    A file of one slot of many points (当日, one 30-minute slot per file) holds each point id once, so a
+    dictionary of them saves nothing: the ids are delta-encoded instead (the prefix they share with the
+    previous id is stored once), about a twentieth of the bytes for ids in ascending order.
+    """
+    names = table.column_names
+    if table.num_rows > 1 and "supply_point_id" in names and "slot" in names:
+        bounds = pc.min_max(table["slot"])
+        if bounds["min"] == bounds["max"]:
+            dictionary = [c for c in names if c != "supply_point_id"]
+            ids = {"column_encoding": {"supply_point_id": "DELTA_BYTE_ARRAY"}}
+            return PARQUET_OPTIONS | {"use_dictionary": dictionary} | ids
+    return PARQUET_OPTIONS
 
 
 def file_id_of(sha256_hex: str, area_code: str | None = None, account: str = "default") -> int:
@@ -83,7 +101,7 @@ class StagedParquet:
         self._parts, self._buffered = [], 0
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self.path, table.schema, **PARQUET_OPTIONS)
+            self._writer = pq.ParquetWriter(self.path, table.schema, **parquet_options(table))
         self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
 
     def close(self) -> Path | None:
