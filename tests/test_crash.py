@@ -52,3 +52,20 @@ def test_a_run_committed_but_not_catalogued_is_catalogued_by_the_rerun(tmp_path:
     assert report.count("skipped") == 6
     assert view_digests(layout.duckdb_file) == view_digests(clean.duckdb_file)
     shutil.rmtree(tmp_path / "01")
+
+
+def test_killed_ingest_of_linked_days_reruns_to_the_clean_state(small_input: Path, tmp_path: Path) -> None:
+    """Per-day files only, each day made by one file: the runs link their days' current files."""
+    folder = tmp_path / "input"
+    shutil.copytree(small_input, folder)
+    for path in (folder / "01").iterdir():
+        if not path.name.startswith("W41120"):
+            path.unlink()
+    assert len(list((folder / "01").iterdir())) == 3
+    results = crash_trials(folder, tmp_path / "work", trials=3, seed=3, say=lambda _: None)
+    lines: list[str] = []
+    print_table(results, say=lines.append)
+    assert all(t.passed for t in results), "\n".join(lines)
+    clean = WarehouseLayout(tmp_path / "work" / "clean")
+    linked = [p for p in (clean.datasets / "current").rglob("*.parquet") if p.stat().st_nlink > 1]
+    assert len(linked) == 1  # the run's day 2 (days 1 and 3 are the template's, copied: no link)

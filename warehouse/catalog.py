@@ -126,7 +126,7 @@ def create_views(
     stored = {}
     for view in current():
         con.execute(f"CREATE OR REPLACE VIEW {INTERNAL}.{view.name} AS {view.sql}")
-        if view.sql.startswith("SELECT * FROM read_parquet("):
+        if "read_parquet(" in view.sql:  # the stored files
             stored[f"{INTERNAL}.{view.name}"] = f"({view.sql})"
     con.execute(f"CREATE OR REPLACE TABLE {INTERNAL}.file_latest AS {FILE_LATEST}")
     for view in VIEWS:

@@ -28,10 +28,22 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from core.files import atomic_write_bytes
 from core.paths import WarehouseLayout
-from warehouse.views import HISTORY_VIEWS, confirmed_current, monthly_current, preliminary_current
+from warehouse.linked import SLOTS, current_form, fresh_days, link_or_copy, span_of, write_in_place
+from warehouse.store import PARQUET_OPTIONS
+from warehouse.views import (
+    BILLABLE_KWH,
+    DATASETS,
+    HISTORY_VIEWS,
+    PRELIMINARY_HISTORY,
+    confirmed_current,
+    monthly_current,
+    preliminary_current,
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,12 @@ class CurrentDataset:
     sort: str  # row order inside a file: point look-ups skip row groups by their statistics
     rows: str = "true"  # which rows of the rules' result the files hold
     compression: str = "zstd"  # a month's few small files: lz4, cheaper to open than they are to store
+    derived: tuple[tuple[str, str], ...] = ()  # (column, SQL over the stored ones): computed when read, not stored
+
+    @property
+    def exclude(self) -> str:
+        """``EXCLUDE (…)`` of the derived columns, for a ``SELECT *`` of the rows to store."""
+        return f"EXCLUDE ({', '.join(c for c, _ in self.derived)})" if self.derived else ""
 
     @property
     def folder_key(self) -> str:
@@ -70,17 +88,26 @@ MONTHLY = CurrentDataset("monthly_shown", "monthly_usage", "target_month", _MONT
 MONTHLY_HIDDEN = CurrentDataset("monthly_hidden", "monthly_hidden", "target_month", _MONTHLY_SORT, "NOT shown", "lz4")
 """The 全量 '1' monthly records a 部分 '2' record outranks: kept for the rules."""
 _INTERVAL_SORT = "data_class, supply_point_id, slot, split_code"
-INTERVAL = CurrentDataset("interval_shown", "interval", "usage_date", _INTERVAL_SORT, "shown")
+_BILLABLE = (("billable_kwh", BILLABLE_KWH),)  # 請求対象電力量: kwh again for every preliminary row
+INTERVAL = CurrentDataset("interval_shown", "interval", "usage_date", _INTERVAL_SORT, "shown", derived=_BILLABLE)
 """The rows ``interval_usage`` shows (one per point × date × slot × data class): read without a filter."""
-INTERVAL_HIDDEN = CurrentDataset("interval_hidden", "interval_hidden", "usage_date", _INTERVAL_SORT, "NOT shown")
+INTERVAL_HIDDEN = CurrentDataset(
+    "interval_hidden", "interval_hidden", "usage_date", _INTERVAL_SORT, "NOT shown", derived=_BILLABLE
+)
 """The 全量 '1' rows a 部分 '2' record outranks: kept for the rules, a file only for the days that have any."""
 CURRENT_DATASETS: tuple[CurrentDataset, ...] = (MONTHLY, MONTHLY_HIDDEN, INTERVAL, INTERVAL_HIDDEN)
 """Monthly first: the current monthly records decide which confirmed 30-minute rows are current."""
 
 _NEW_MONTHLY = "SELECT * FROM internal.points_history WHERE kind = 'monthly_usage'"
+_PRELIMINARY, _CONFIRMED = "interval_preliminary", "interval_confirmed"  # history folders of 30-minute rows
+_RULE_INPUTS = (_PRELIMINARY, _CONFIRMED, "points/kind=monthly_usage")  # what the current state derives from
+CURRENT_ROW_GROUP = 122_880
+MEMORY_LIMIT = "256MB"
+"""DuckDB's memory for the rules: a bigger night spills to the warehouse's staging folder instead."""
 
 
-LAYOUT_VERSION = "3"  # 3: the rows shown and the rows outranked in separate files, monthly and 30-minute
+LAYOUT_VERSION = "4"  # 3: the rows shown and the rows outranked in separate files, monthly and 30-minute;
+# 4: billable_kwh not stored in the 30-minute files (computed when read)
 """Written in ``current/VERSION``; a stored state of another version is rebuilt from the history."""
 
 
@@ -128,7 +155,10 @@ def _files_sql(paths: Sequence[Path]) -> str:
 def stored_view_sql(layout: WarehouseLayout, ds: CurrentDataset, committed: set[str] | None = None) -> str | None:
     """``internal.<name>`` over the stored files (None when there are none)."""
     files = current_files(layout, ds, committed)
-    return f"SELECT * FROM read_parquet({_files_sql(files)}, {ds.reader_options})" if files else None
+    if not files:
+        return None
+    derived = "".join(f", {sql} AS {c}" for c, sql in ds.derived)
+    return f"SELECT *{derived} FROM read_parquet({_files_sql(files)}, {ds.reader_options})"
 
 
 def _stored(paths: Sequence[Path]) -> str:
@@ -138,17 +168,113 @@ def _stored(paths: Sequence[Path]) -> str:
 def update_current(layout: WarehouseLayout, run_id: str, ledger: pa.Table, published: Sequence[Path]) -> list[Path]:
     """Write the new current file of every partition the run touched (before the run commits).
 
-    ``ledger`` is the run's ledger rows and ``published`` the run's history files. Returns the new files.
+    ``ledger`` is the run's ledger rows and ``published`` the run's history files. A new day the run's
+    files make on their own gets their rows as they are, one file's by a hard link
+    (:func:`write_fresh_days`); the other partitions go through the rules, over their own rows only.
+    Returns the new files.
     """
-    from warehouse.catalog import create_datasets_over
-
     committed = committed_runs(layout)
     root = current_root(layout)
     root.mkdir(parents=True, exist_ok=True)
     _mark_version(root)
+    scratch = layout.staging / f"{run_id}-current"  # DuckDB spills here when a night outgrows its memory
+    try:
+        linked, written = write_fresh_days(layout, run_id, ledger, published, committed)
+        rest = [p for p in published if p not in linked]
+        if any(p.is_relative_to(layout.dataset_dir(folder)) for p in rest for folder in _RULE_INPUTS):
+            written += _apply_rules(layout, run_id, ledger, rest, committed, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return written
+
+
+def write_fresh_days(
+    layout: WarehouseLayout, run_id: str, ledger: pa.Table, published: Sequence[Path], committed: set[str]
+) -> tuple[set[Path], list[Path]]:
+    """Days with no current file yet that the run's preliminary files make on their own, no key twice:
+    the rules would keep every row, so the day's current file is those rows in the current form. Made by
+    one file, that file's history Parquet is rewritten in the current form and the day's current file is
+    a hard link to it; made by several, their rows are written as the day's current file.
+
+    Returns the history files used so (they need no rule) and the current files made.
+    """
+    root = current_root(layout)
+    spans = {folder: [span_of(p) for p in published if p.is_relative_to(layout.dataset_dir(folder))]
+             for folder in (_PRELIMINARY, _CONFIRMED)}  # fmt: skip
+    taken = {key for key in {(s.area, s.one_day) for s in spans[_PRELIMINARY] if s.one_day is not None}
+             if _previous((INTERVAL, INTERVAL_HIDDEN), root, [key], committed)}  # fmt: skip
+    days = fresh_days(spans[_PRELIMINARY], spans[_CONFIRMED], taken)  # type: ignore[arg-type]
+    if not days:
+        return set(), []
+    per_slot = _per_slot_rows(layout, ledger, {p: key for key, paths in days.items() for p in paths})
+    used: set[Path] = set()
     written: list[Path] = []
+    for key, paths in days.items():
+        parts = [(pq.ParquetFile(p).read(), per_slot.filter(pc.equal(per_slot["file_id"], _file_id(p)))) for p in paths]
+        table = current_form(parts, per_slot.schema, INTERVAL.sort.split(", "))
+        if table is None:  # a key twice: the rules decide
+            continue
+        target = INTERVAL.partition_folder(root, *key) / f"{run_id}.parquet"
+        if len(paths) == 1:
+            write_in_place(paths[0], table, PARQUET_OPTIONS, CURRENT_ROW_GROUP)
+            link_or_copy(paths[0], target)
+        else:
+            write_in_place(target, table, PARQUET_OPTIONS, CURRENT_ROW_GROUP)
+        used.update(paths)
+        written.append(target)
+    return used, written
+
+
+def _file_id(path: Path) -> int:
+    """A history file's source file: its name, ``<file_id>.parquet`` (or ``<file_id>-<n>.parquet``)."""
+    return int(path.stem.split("-", 1)[0])
+
+
+def _per_slot_rows(layout: WarehouseLayout, ledger: pa.Table, days: dict[Path, tuple[str, date]]) -> pa.Table:
+    """The current rows the rules give each file for each slot 1..48, for a stand-in point (the file's id).
+
+    Every column that is not the file's own (its attributes from the ledger, the slot's start time, the
+    data class, ``shown``) comes from the views' SQL itself, so a linked file holds what a rule would.
+    """
+    from warehouse.catalog import INTERNAL, create_datasets_over
+
+    stand_in = pa.table(
+        {
+            "file_id": pa.array([_file_id(p) for p in days], pa.int64()),
+            "area_code": pa.array([a for a, _ in days.values()], pa.string()),
+            "usage_date": pa.array([d for _, d in days.values()], pa.date32()),
+        }
+    )
+    given = {"supply_point_id": "CAST(s.file_id AS VARCHAR)", "slot": "r.range", "usage_date": "s.usage_date",
+             "file_id": "s.file_id", "area_code": "s.area_code"}  # fmt: skip
+    ds = next(d for d in DATASETS if d.folder == _PRELIMINARY)
+    select = ", ".join(f"CAST({given.get(c, 'NULL')} AS {t}) AS {c}" for c, t in ds.columns)
     with duckdb.connect() as con:
-        con.execute("SET preserve_insertion_order = false")
+        create_datasets_over(con, layout, ledger, [])
+        con.register("stand_in", stand_in)
+        con.execute(
+            f"CREATE OR REPLACE VIEW {INTERNAL}.{ds.name} AS SELECT {select} "
+            f"FROM stand_in s CROSS JOIN range({SLOTS[0]}, {SLOTS[-1] + 1}) r"
+        )
+        con.execute(f"CREATE VIEW {INTERNAL}.preliminary_history AS {PRELIMINARY_HISTORY}")
+        rule = preliminary_current(f"{INTERNAL}.preliminary_history")
+        return con.sql(f"SELECT * {INTERVAL.exclude} FROM ({rule}) ORDER BY file_id, slot").to_arrow_table()
+
+
+def _apply_rules(
+    layout: WarehouseLayout,
+    run_id: str,
+    ledger: pa.Table,
+    published: Sequence[Path],
+    committed: set[str],
+    scratch: Path,
+) -> list[Path]:
+    """The rules over the touched partitions' stored rows and the run's records (``published``)."""
+    from warehouse.catalog import create_datasets_over
+
+    root = current_root(layout)
+    written: list[Path] = []
+    with _connect(scratch) as con:
         create_datasets_over(con, layout, ledger, published)
         for view in HISTORY_VIEWS:
             con.execute(f"CREATE VIEW internal.{view.name} AS {view.sql}")
@@ -196,6 +322,14 @@ def _write_pair(
         if key in outranked or _newest(folder, committed):
             written.append(_write(con, table, hidden, key, folder, run_id))
     return written
+
+
+def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+    """A connection whose memory stays bounded: beyond :data:`MEMORY_LIMIT` DuckDB spills to ``scratch``."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(scratch)})
+    con.execute("SET preserve_insertion_order = false")
+    return con
 
 
 def _partitions(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, date]]:
@@ -247,8 +381,9 @@ def _write(
     folder.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.part")
     con.execute(
-        f"COPY (SELECT * FROM {table} WHERE area_code = ? AND {ds.partition} = ? AND ({ds.rows}) ORDER BY {ds.sort}) "
-        f"TO {_quote(str(tmp))} (FORMAT parquet, COMPRESSION {ds.compression}, ROW_GROUP_SIZE 122880)",
+        f"COPY (SELECT * {ds.exclude} FROM {table} WHERE area_code = ? AND {ds.partition} = ? AND ({ds.rows}) "
+        f"ORDER BY {ds.sort}) TO {_quote(str(tmp))} "
+        f"(FORMAT parquet, COMPRESSION {ds.compression}, ROW_GROUP_SIZE {CURRENT_ROW_GROUP})",
         list(key),
     )
     with open(tmp, "rb") as fh:
@@ -293,8 +428,8 @@ def rebuild_current(layout: WarehouseLayout) -> None:
     root = current_root(layout)
     building = root.with_name(".current-rebuild")
     shutil.rmtree(building, ignore_errors=True)
-    with duckdb.connect() as con:
-        con.execute("SET preserve_insertion_order = false")
+    scratch = layout.staging / ".current-rebuild"
+    with _connect(scratch) as con:
         create_datasets(con, layout)
         for view in HISTORY_VIEWS:
             con.execute(f"CREATE VIEW internal.{view.name} AS {view.sql}")
@@ -309,6 +444,7 @@ def rebuild_current(layout: WarehouseLayout) -> None:
         ):
             for key in _partitions(con, f"SELECT DISTINCT area_code, {ds.partition} FROM {table} WHERE {ds.rows}"):
                 _write(con, table, ds, key, ds.partition_folder(building, *key), committed[-1])
+    shutil.rmtree(scratch, ignore_errors=True)
     building.mkdir(parents=True, exist_ok=True)
     _mark_version(building)
     shutil.rmtree(root, ignore_errors=True)

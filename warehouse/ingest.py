@@ -286,7 +286,8 @@ def _remove_leftovers(layout: WarehouseLayout, file_id: int, targets: set[str]) 
     skipped as loaded). Removed first, so a re-run cannot show rows twice."""
     for target in targets:
         folder = layout.dataset_dir(target)
-        for old in (*folder.glob(f"{file_id}.parquet"), *folder.glob(f"{file_id}-*.parquet")):
+        leftovers = (f"{file_id}.parquet", f"{file_id}-*.parquet", f".{file_id}.parquet.*.part")  # .part: half written
+        for old in (p for pattern in leftovers for p in folder.glob(pattern)):
             old.unlink(missing_ok=True)
 
 
