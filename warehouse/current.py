@@ -102,7 +102,7 @@ _NEW_MONTHLY = "SELECT * FROM internal.points_history WHERE kind = 'monthly_usag
 _PRELIMINARY, _CONFIRMED = "interval_preliminary", "interval_confirmed"  # history folders of 30-minute rows
 _RULE_INPUTS = (_PRELIMINARY, _CONFIRMED, "points/kind=monthly_usage")  # what the current state derives from
 CURRENT_ROW_GROUP = 122_880
-MEMORY_LIMIT = "256MB"
+MEMORY_LIMIT = "512MB"
 """DuckDB's memory for the rules: a bigger night spills to the warehouse's staging folder instead."""
 
 
