@@ -31,8 +31,8 @@ from core.files import atomic_target, copy_atomic, fsync_dir
 
 SLOTS = range(1, 49)  # 30分コマ 1..48 of a day (JST has no daylight saving time)
 MAX_ROWS = 2_000_000
-"""A file is put in the current form in memory (about 150 bytes a row at the peak): a bigger day (over
-40,000 points) takes the rules instead, whose memory is bounded (DuckDB spills to disk)."""
+"""A day's files are put in the current form in memory (about 150 bytes a row at the peak): a bigger day
+(over 40,000 points) takes the rules instead, whose memory is bounded (DuckDB spills to disk)."""
 
 
 @dataclass(frozen=True)
