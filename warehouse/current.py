@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from core.files import atomic_write_bytes
 from core.paths import WarehouseLayout
 from warehouse.linked import SLOTS, current_form, fresh_days, link_or_copy, span_of, write_in_place
-from warehouse.store import PARQUET_OPTIONS
+from warehouse.store import parquet_options
 from warehouse.views import (
     BILLABLE_KWH,
     DATASETS,
@@ -216,10 +216,10 @@ def write_fresh_days(
             continue
         target = INTERVAL.partition_folder(root, *key) / f"{run_id}.parquet"
         if len(paths) == 1:
-            write_in_place(paths[0], table, PARQUET_OPTIONS, CURRENT_ROW_GROUP)
+            write_in_place(paths[0], table, parquet_options(table), CURRENT_ROW_GROUP)
             link_or_copy(paths[0], target)
         else:
-            write_in_place(target, table, PARQUET_OPTIONS, CURRENT_ROW_GROUP)
+            write_in_place(target, table, parquet_options(table), CURRENT_ROW_GROUP)
         used.update(paths)
         written.append(target)
     return used, written
