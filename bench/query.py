@@ -10,8 +10,9 @@ October 2025 for the same points (every tenth point split into 全量 and 部分
 1. loads the nights one by one through the real ingest (``warehouse.ingest.ingest``: XSD validation,
    history Parquet, the stored current state, the catalog with the reconciliation's views), timing each
    night: the nightly cost against the warehouse's size; then the month's confirmed usage;
-2. loads more nights into that warehouse and the same nights into empty ones: the ratio says whether a
-   night costs what the night weighs or what the warehouse weighs;
+2. loads more nights (the days after everything loaded, as the next nights would be) into that warehouse
+   and the same nights into empty ones: the ratio says whether a night costs what the night weighs or
+   what the warehouse weighs;
 3. copies every view the README's queries read into native DuckDB tables (what a catalog of tables would
    have to rebuild every night) and times every SQL statement of the README on the views and on the
    tables, best of nine each, interleaved, side by side, checking that both give the same rows;
@@ -140,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries-only", action="store_true", help="time the queries of the last run's warehouse again")
     args = ap.parse_args(argv)
     inputs = args.out / f"input-{args.points}"
-    days = [FIRST + timedelta(days=i) for i in range(args.nights + args.extra)]
+    days = [FIRST + timedelta(days=i) for i in range(args.nights)]
+    # the extra nights come after everything loaded, the confirmed month included: a next night, new days
+    after = max(FIRST + timedelta(days=args.nights), date(2025, 11, 1))
+    days += [after + timedelta(days=i) for i in range(args.extra)]
     start = time.perf_counter()
     files = [night_file(inputs, d, args.points) for d in days]
     month = month_file(inputs, args.points)
