@@ -30,7 +30,7 @@ from lxml import etree
 
 from core.areas import tso_company_code
 from core.kinds import MESSAGE_KINDS, MessageKind
-from parsers.bp_xml.extract import QUANTITY, Level, RowSpec, arrow_type, extract_rows
+from parsers.bp_xml.extract import QUANTITY, Level, RowSpec, arrow_type, extract_rows, whole_rows
 from parsers.bp_xml.filename import BPFileName
 from parsers.bp_xml.locate import locate_schema_errors
 from parsers.bp_xml.pieces import NotSplittable, Pieces
@@ -504,7 +504,7 @@ def _piece_rows(piece: bytes, kind: MessageKind, ns: str | None, slot: int | Non
         if kind.family == "energy_daily":
             table = _daily_table(container, count, kind, ns)
             return _PieceRows(count, w4_rows(table, table["slot"], day))
-        table = extract_rows(container, count, W4_ROW, kind, ns) if count else _empty(W4_ROW)
+        table = whole_rows(container, W4_ROW, kind, ns) if count else _empty(W4_ROW)
         return _PieceRows(count, w4_rows(table, slot, day))
     except (pa.ArrowInvalid, ValueError, InvalidOperation) as exc:
         raise NotSplittable(f"a value could not be converted: {exc}") from None
@@ -526,7 +526,7 @@ def _empty(spec: RowSpec) -> pa.Table:
 
 
 def _daily_table(container: etree._Element | None, count: int, kind: MessageKind, ns: str | None) -> pa.Table:
-    return extract_rows(container, count, W4_DAILY_ROW, kind, ns) if count else _empty(W4_DAILY_ROW)
+    return whole_rows(container, W4_DAILY_ROW, kind, ns) if count else _empty(W4_DAILY_ROW)
 
 
 def _w5_table(container: etree._Element | None, count: int, kind: MessageKind, ns: str | None) -> pa.Table:

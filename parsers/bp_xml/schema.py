@@ -96,6 +96,25 @@ def elements_for(column: str, kind: MessageKind | None = None) -> list[str]:
 
 
 @cache
+def record_children(kind: MessageKind, record: str) -> frozenset[str]:
+    """Elements a record of ``kind`` (``JPMR00011``: a point of a per-day file) may hold as its own children
+    by ``ref``, over every declaration of that name in the kind's XSD and the files it includes."""
+    refs: set[str] = set()
+    todo, seen = [kind.xsd_name], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        root = etree.parse(str(xsd_dir() / name), _secure_xsd_parser()).getroot()
+        for decl in root.iter(f"{{{XS}}}element"):
+            if decl.get("name") == record:
+                refs.update(decl.xpath("xs:complexType/*/xs:element/@ref", namespaces=_NS))
+        todo.extend(inc.get("schemaLocation") for inc in root.iterfind("xs:include", _NS))
+    return frozenset(refs)
+
+
+@cache
 def referenced_elements(kind: MessageKind) -> frozenset[str]:
     """Elements a kind's XSD (with the files it includes) refers to by ``ref``."""
     refs: set[str] = set()
