@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from core.kinds import MessageKind
 from parsers.bp_xml.engine import W4_DAILY_ROW, W4_ROW
-from parsers.bp_xml.extract import element_rows, extract_rows, whole_rows
+from parsers.bp_xml.extract import RowSpec, element_rows, extract_rows, whole_rows
 from parsers.bp_xml.filename import parse_bp_filename
 from tests.conftest import xml_of
 
 
 def records_of(
     sample_bp: Path, prefix: str, area: str, change: tuple[bytes, bytes] = (b"", b"")
-) -> tuple[etree._Element, object, str | None]:
+) -> tuple[etree._Element, MessageKind, str | None]:
     """The record container (JPM00010) of a sample file (with its first ``old`` replaced by ``new``), its
     kind and namespace."""
     path = sorted((sample_bp / area).glob(f"{prefix}*.zip"))[0]
@@ -31,7 +32,7 @@ def records_of(
 
 @pytest.mark.parametrize(("prefix", "spec"), [("W41120", W4_DAILY_ROW), ("W40120", W4_DAILY_ROW), ("W41110", W4_ROW)])
 @pytest.mark.parametrize("area", ["01", "03", "05", "06"])  # encodings, namespaces, padded slots, element order
-def test_element_rows_are_the_rows_of_the_xslt(sample_bp: Path, prefix: str, spec: object, area: str) -> None:
+def test_element_rows_are_the_rows_of_the_xslt(sample_bp: Path, prefix: str, spec: RowSpec, area: str) -> None:
     container, kind, ns = records_of(sample_bp, prefix, area)
     rows = element_rows(container, spec, kind, ns)
     assert rows is not None, "every record holds every value element: read element by element"
