@@ -329,10 +329,10 @@ STAGES: list[tuple[str, list[tuple[str, str]]]] = [
                     ("parsers.bp_xml.extract", "_typed"),
                     ("parsers.bp_xml.engine", "w4_rows"),
                     ("parsers.bp_xml.engine:_Parse", "_observe")]),
-    ("duplicate check", [("warehouse.ingest", "find_duplicates")]),
+    ("duplicate check", [("parsers.bp_xml.validate", "find_duplicates")]),
     ("Parquet", [("warehouse.store:StagedParquet", "add"), ("warehouse.store:StagedParquet", "close")]),
-    ("current state", [("warehouse.ingest", "update_current")]),
-    ("catalog", [("warehouse.ingest", "build_catalog")]),
+    ("current state", [("warehouse.current", "update_current")]),
+    ("catalog", [("warehouse.catalog", "build_catalog")]),
     ("reading (hash, unzip, cut)", [("warehouse.ingest", "sha256_of"), ("parsers.bp_xml.pieces:Pieces", "__iter__")]),
 ]  # fmt: skip
 

@@ -21,19 +21,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from core.files import atomic_write_bytes, copy_atomic
 from core.inputs import AreaClaim, area_of, decide_area, is_csv, path_claims, said_by
 from core.paths import PERSONAL, PRIVATE_FILE, WarehouseLayout
-from parsers.bp_xml.area import reject_disagreements, resolve_area
-from parsers.bp_xml.engine import ParseOutcome, Sink, parse_bp_file
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.problems import Rule
-from parsers.bp_xml.validate import AscendingKeys, ascending_order, duplicate_problem, find_duplicates, interval_key
-from warehouse.catalog import CatalogBuild, ViewBuilder, build_catalog
-from warehouse.current import current_is_stale, prune_current, rebuild_current, touched_partitions, update_current
+from parsers.bp_xml.sink import Sink
 from warehouse.store import (
     LEDGER_SCHEMA,
     RunLedger,
@@ -45,7 +42,14 @@ from warehouse.store import (
     read_committed_ledger,
     write_ledger,
 )
-from warehouse.views import PERSONAL_COLUMNS
+
+if TYPE_CHECKING:
+    from parsers.bp_xml.engine import ParseOutcome
+    from warehouse.catalog import ViewBuilder
+
+# The parsers, DuckDB and the catalog's views are imported where a file is prepared or the warehouse
+# changes: a run that finds every file already loaded needs none of them, and starts in a fraction of the
+# time (pyarrow, to read the ledger, is the one big library it loads).
 
 
 @dataclass
@@ -98,6 +102,8 @@ class _StagingSink(Sink):
     """
 
     def __init__(self, staging: Path, file_id: int, order: tuple[str, ...]) -> None:
+        from parsers.bp_xml.validate import AscendingKeys
+
         self.staging, self.file_id = staging, pa.scalar(file_id, pa.int64())
         self.interval_file = StagedParquet(staging / "interval.parquet")
         self.points_file = StagedParquet(staging / "points.parquet")
@@ -112,6 +118,8 @@ class _StagingSink(Sink):
         self.keys.add(table)
 
     def points(self, table: pa.Table) -> None:
+        from warehouse.views import PERSONAL_COLUMNS
+
         personal = [c for c in PERSONAL_COLUMNS if c in table.column_names]
         self.points_file.add(self._with_lineage(table.drop_columns(personal)))
         if personal:
@@ -198,6 +206,10 @@ def _staging(staging_root: str, prep: Prepared) -> Path:
 
 
 def _prepare(prep: Prepared, p: Path, staging_root: str, threads: int, claims: tuple[AreaClaim, ...]) -> Prepared:
+    from parsers.bp_xml.area import reject_disagreements, resolve_area
+    from parsers.bp_xml.engine import parse_bp_file
+    from parsers.bp_xml.validate import ascending_order, duplicate_problem, find_duplicates, interval_key
+
     try:
         name = parse_bp_filename(p.name)
     except FileNameError as exc:
@@ -433,13 +445,23 @@ def _same_content_as_earlier(
         on_file(fr)
 
 
-def _catalog_behind(layout: WarehouseLayout) -> bool:
-    """A run was committed after the catalog was built: the last run was killed between commit and rebuild."""
+def _catalog_stale(layout: WarehouseLayout) -> bool:
+    """No catalog yet, or a run was committed after it was built (the last run was killed between its
+    commit and the rebuild)."""
+    if not layout.duckdb_file.exists():
+        return True
     runs = layout.datasets / "runs"
     if not runs.exists():
         return False
     built = layout.duckdb_file.stat().st_mtime_ns
     return any(marker.stat().st_mtime_ns > built for marker in runs.glob("*.json"))
+
+
+def _current_state_versioned(layout: WarehouseLayout) -> bool:
+    """Nothing committed yet, or a stored current state that says its layout version. Whether that version
+    is the right one is :func:`warehouse.current.current_is_stale`'s to say, in a run that goes on; without
+    the file (a state from before the versions, or none) the run always goes on and rebuilds it."""
+    return not (layout.datasets / "runs").exists() or (layout.datasets / "current" / "VERSION").exists()
 
 
 def ingest(
@@ -463,6 +485,12 @@ def ingest(
     ``mapper(prepare_file, jobs)`` runs the per-file preparation elsewhere (e.g. a Dask cluster) and yields
     the results in job order; by default ``workers`` threads on this machine (0: one per core). A file's
     pieces are parsed on ``threads`` threads (0: one per core); a mapper decides that itself.
+
+    A run that finds every file already loaded, with the catalog and a versioned current state in place,
+    changes nothing: it returns after hashing the files and reading the ledger, before anything imports
+    the parsers or DuckDB. What a killed run left in the stored current state is removed, and a current
+    state whose version file names another layout is rebuilt, by the next run that goes on (one that loads
+    a file or rebuilds the catalog); until then the catalog keeps reading the state it was built over.
     """
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:8]  # sorts by time
     report = IngestReport(run_id)
@@ -474,9 +502,6 @@ def ingest(
         ["file_id", "status", "area_code", "download_account", "file_name", "sha256", "kind", "target_month", "rows"],
     )
     published: list[Path] = []
-    prune_current(layout)  # what a killed run left
-    if current_is_stale(layout):
-        rebuild_current(layout)  # a warehouse from before the current state was stored, or of another layout
     loaded_ids = {
         fid for fid, st in zip(done["file_id"].to_pylist(), done["status"].to_pylist(), strict=True) if st == "loaded"
     }
@@ -515,6 +540,14 @@ def ingest(
             continue
         seen_this_run.add(fid)
         todo.append((src, sha, size))
+    if not todo and not (rebuild and _catalog_stale(layout)) and _current_state_versioned(layout):
+        return report  # every file already loaded: nothing changes, and nothing more is imported
+    from warehouse.catalog import CatalogBuild, build_catalog
+    from warehouse.current import current_is_stale, prune_current, rebuild_current, touched_partitions, update_current
+
+    prune_current(layout)  # what a killed run left
+    if current_is_stale(layout):
+        rebuild_current(layout)  # a warehouse from before the current state was stored, or of another layout
     aliases = str(csv_aliases) if csv_aliases else None
     jobs = [
         (str(s.path), s.area_code, s.account, str(staging_root), sha, size, aliases, s.claims) for s, sha, size in todo
@@ -588,12 +621,12 @@ def ingest(
         _same_content_as_earlier(layout, src, sha, size, first_outcome, report, ledger, run_id, on_file)
     shutil.rmtree(staging_root, ignore_errors=True)
     if not ledger.rows:  # everything was skipped: nothing changes, not even the catalog
-        if rebuild and (not layout.duckdb_file.exists() or _catalog_behind(layout)):
+        if rebuild and _catalog_stale(layout):
             build_catalog(layout, extra_views)
         return report
     # the catalog holds every earlier run: what the views above the store stored in it stays valid but for
     # the partitions this run rewrites
-    up_to_date = layout.duckdb_file.exists() and not _catalog_behind(layout)
+    up_to_date = not _catalog_stale(layout)
     written: list[Path] = []
     if published:  # the current state of every partition the run touched, before the run counts
         written = update_current(layout, run_id, pa.Table.from_pylist(ledger.rows, schema=LEDGER_SCHEMA), published)

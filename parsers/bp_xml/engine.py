@@ -36,6 +36,7 @@ from parsers.bp_xml.locate import locate_schema_errors
 from parsers.bp_xml.pieces import NotSplittable, Pieces
 from parsers.bp_xml.problems import Problem, RejectedFile, Rule
 from parsers.bp_xml.schema import compiled_schema, element_columns
+from parsers.bp_xml.sink import Sink
 from parsers.bp_xml.source import DEFAULT_LIMITS, Limits, XmlStream, open_xml
 
 W4_ROW = RowSpec((Level(".", ("supply_point_id", "availability_code", "kwh")),))
@@ -98,23 +99,6 @@ class ParseOutcome:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-class Sink:
-    """Receives Arrow tables as they are parsed. The default keeps nothing (validation only).
-
-    A sink that keeps tables must be able to forget them (:meth:`discard`) to be given a file's pieces;
-    one that cannot gets the one-piece streaming pass only.
-    """
-
-    def interval(self, table: pa.Table) -> None:  # 30-minute rows
-        pass
-
-    def points(self, table: pa.Table) -> None:  # W5 point records
-        pass
-
-    def discard(self) -> None:
-        """Forget every table received so far (the file is parsed again from its start)."""
 
 
 def _local(tag: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,10 +14,12 @@ from core.areas import AREAS
 from core.config import ConfigError, pick_warehouse
 from core.inputs import expand_paths
 from core.paths import WarehouseLayout, resolve_warehouse
-from reconcile.checks import catalog_views
 from takuso.commands.local_config import local_config
 from warehouse.ingest import FileReport, IngestReport, ingest, sources_for
 from warehouse.lock import WarehouseBusy, writer_lock
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def summary_table(report: IngestReport, title: str = "takuso ingest") -> Table:
@@ -110,6 +113,14 @@ def _ingest_with_progress(files, layout, area, account, workers, console, csv_al
             layout,
             workers=workers,
             on_file=advance,
-            extra_views=[catalog_views()],
+            extra_views=[reconciliation_views],
             csv_aliases=csv_aliases,
         )
+
+
+def reconciliation_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The reconciliation and billing views (照合ビュー) for a catalog rebuild. ``reconcile`` (and pandas with
+    it) is imported only when the catalog is rebuilt: a run that finds every file already loaded never is."""
+    from reconcile.checks import catalog_views
+
+    return catalog_views()(con)

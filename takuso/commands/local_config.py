@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.config import Config, ConfigError, load_optional_config
-from parsers.csv_forms import AliasConfigError, load_config
 
 
 def local_config(path: Path | None) -> Config | None:
@@ -17,6 +16,8 @@ def local_config(path: Path | None) -> Config | None:
     so a broken one is a configuration error (exit 2), not a rejection of every CSV file."""
     config = load_optional_config(path)
     if config is not None and config.csv_aliases is not None:
+        from parsers.csv_forms import AliasConfigError, load_config  # pyarrow: only when there is a map to read
+
         try:
             load_config(config.csv_aliases)
         except AliasConfigError as exc:
