@@ -1,0 +1,45 @@
+"""``takuso ingest`` of files that are all loaded already reads the ledger and stops: it never imports the
+parsers, DuckDB, the reconciliation views or pandas (their import is most of a re-run's time)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("lxml.etree", "duckdb", "pandas", "reconcile", "parsers.bp_xml.engine", "parsers.csv_forms", "prefect")
+REPORT = "import atexit, sys; atexit.register(lambda: print('\\nMODULES', *sorted(sys.modules)))\n"
+
+
+def _ingest(warehouse: Path, files: list[Path]) -> tuple[str, set[str]]:
+    """Run ``takuso ingest`` in a fresh interpreter: its output, and the modules it had imported at exit."""
+    args = ["ingest", "--warehouse", str(warehouse), *map(str, files)]
+    code = REPORT + f"sys.argv = ['takuso', *{args!r}]\nfrom takuso.cli import main\nmain()\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out, _, modules = proc.stdout.rpartition("\nMODULES ")
+    return out, set(modules.split())
+
+
+@pytest.mark.slow
+def test_a_run_that_finds_every_file_loaded_imports_no_heavy_machinery(sample_bp: Path, tmp_path: Path) -> None:
+    files = sorted((sample_bp / "03").glob("*.zip"))[:3]
+    warehouse = tmp_path / "wh"
+    first, loading = _ingest(warehouse, files)
+    assert {"lxml.etree", "duckdb", "reconcile", "parsers.bp_xml.engine"} <= loading, "the first run loads"
+    again, skipping = _ingest(warehouse, files)
+    assert "│ total │      0 │       3 │" in again, again
+    assert skipping.isdisjoint(HEAVY), sorted(skipping & set(HEAVY))
+
+
+@pytest.mark.slow
+def test_a_run_that_finds_the_catalog_missing_rebuilds_it(sample_bp: Path, tmp_path: Path) -> None:
+    files = sorted((sample_bp / "03").glob("*.zip"))[:2]
+    warehouse = tmp_path / "wh"
+    _ingest(warehouse, files)
+    (warehouse / "takuso.duckdb").unlink()
+    again, modules = _ingest(warehouse, files)
+    assert "│ total │      0 │       2 │" in again, again
+    assert (warehouse / "takuso.duckdb").exists() and "reconcile" in modules
