@@ -20,7 +20,10 @@ For each shape, in one run:
     and deleting earlier siblings; no validation, nothing stored;
 (b) ``takuso ingest`` of all the shape's files into an empty warehouse, as a separate process (both
     cores): wall time, CPU time of its process tree (user + sys), peak RSS of the tree (sampled);
-(c) ``takuso ingest`` again (every file already loaded);
+(c) ``takuso ingest`` again (every file already loaded): wall and CPU time;
+(c') start-up: the CPU time of a child process that only imports what a loading ``takuso ingest`` imports
+     (the CLI, the parsers, DuckDB, the catalog and reconciliation views, pandas through pyarrow) -- the
+     part of (b) that (e) does not count;
 (d) the floor: lxml's own parse of one file's XML into a tree plus XSD validation of that tree;
 (e) where the CPU goes: the same ingest once more in this process on one thread, the CPU time of
     each stage's functions summed.
@@ -318,6 +321,20 @@ def run_ingest(paths: list[Path], warehouse: Path) -> dict:
     return {"wall": wall, "cpu": cpu, "peak_rss_mb": sampler.peak_total / 2**20}
 
 
+LOADING_IMPORTS = (
+    "import takuso.cli, takuso.commands.ingest, parsers.bp_xml.engine, parsers.bp_xml.validate, "
+    "parsers.bp_xml.area, warehouse.catalog, warehouse.current, reconcile.checks; import pyarrow as pa; pa.array([0])"
+)
+
+
+def startup_cpu() -> float:
+    """CPU seconds of a child process that starts Python and imports what a loading ingest imports."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", LOADING_IMPORTS], check=True, cwd=ROOT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 # CPU stages: (stage, [(module or class, function name)]). A function's time excludes that of the timed
 # functions it calls (element_rows calls _typed and fill_down).
 STAGES: list[tuple[str, list[tuple[str, str]]]] = [
@@ -446,6 +463,7 @@ def bench_shape(shape: Shape, out: Path, profile: bool) -> dict:
     first = run_ingest(files, warehouse)
     values = count_values(warehouse)
     again = run_ingest(files, warehouse)
+    startup = startup_cpu()
     floor_cpu, floor_values = floor_of(shape, files[0])
     expected = shape.files * shape.points * shape.values_per_point
     if values != expected:
@@ -469,11 +487,16 @@ def bench_shape(shape: Shape, out: Path, profile: bool) -> dict:
         "peak_rss_tree_mb": round(first["peak_rss_mb"], 1),
         "parquet_bytes_per_value": round(parquet_bytes(warehouse) / values, 3),
         "reingest_over_first": round(again["wall"] / first["wall"], 3),
+        "reingest_cpu_s": round(again["cpu"], 2),
+        "startup_cpu_s": round(startup, 2),
     }
     print(f"  (a) naive iterparse  {naive_values:>11,} records {naive_wall:7.2f} s  (CPU {naive_cpu:.2f} s)")
     print(f"  (b) takuso ingest    {values:>11,} values  {first['wall']:7.2f} s  (CPU {first['cpu']:.2f} s)"
           f"  ratio {ratio:.2f}x")  # fmt: skip
-    print(f"  (c) re-ingest        {again['wall']:.2f} s = {figures['reingest_over_first'] * 100:.1f} % of (b)")
+    print(f"  (c) re-ingest        {again['wall']:.2f} s = {figures['reingest_over_first'] * 100:.1f} % of (b)"
+          f"  (CPU {again['cpu']:.2f} s)")  # fmt: skip
+    print(f"  (c') start-up (Python and a loading run's imports) CPU {startup:.2f} s = "
+          f"{startup / values * 1e6:.2f} us/value")  # fmt: skip
     print(f"  (d) floor (lxml parse + XSD of one file) {floor_per_value:.2f} us/value; takuso "
           f"{cpu_per_value:.2f} us/value = {figures['cpu_over_floor']:.2f}x the floor")  # fmt: skip
     print(f"      peak RSS of the process tree {first['peak_rss_mb']:.0f} MB; "
