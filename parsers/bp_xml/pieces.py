@@ -41,7 +41,7 @@ class NotSplittable(Exception):
     """The file cannot be cut safely; parse it in one piece (the message says why, for the curious)."""
 
 
-def _record_tag(buf: bytes, pos: int) -> tuple[int, int, bool] | None:
+def _record_tag(buf: bytes | bytearray, pos: int) -> tuple[int, int, bool] | None:
     """The next start or end tag of ``JPMR00010`` (any prefix) at or after ``pos``:
     (index of its '<', index after the name, is an end tag)."""
     while True:
@@ -112,12 +112,13 @@ class Pieces:
         )
 
     def __iter__(self) -> Iterator[bytes]:
-        buf = b""
+        buf = bytearray()  # appended in place; dropping its start moves a pointer, copies nothing
         mark = 0  # start of the bytes not yet given to a piece (text before the next record included)
         scan = 0  # where to look for the next record tag
         started = False  # the head has been read
         for chunk in self.chunks:
-            buf = buf[mark:] + chunk
+            del buf[:mark]
+            buf += chunk
             scan -= mark
             mark = 0
             while True:
@@ -128,7 +129,7 @@ class Pieces:
                             raise NotSplittable("no record in the first bytes of the file")
                         scan = max(len(buf) - 80, scan)  # a tag may straddle two chunks
                         break
-                    self._read_head(buf[: tag[0]], complete=False)
+                    self._read_head(bytes(buf[: tag[0]]), complete=False)
                     started, mark, scan = True, tag[0], tag[1]
                 # cut after the first record end tag at least piece_bytes after the last cut
                 tag = _record_tag(buf, max(scan, mark + self.piece_bytes))
@@ -143,7 +144,7 @@ class Pieces:
                     break
                 yield b"".join((self._head, buf[mark : gt + 1], self._closing))
                 mark = scan = gt + 1
-        rest = buf[mark:]
+        rest = bytes(buf[mark:])
         if not started:  # no record at all: the whole document is one piece
             if len(rest) > self.max_record:
                 raise NotSplittable("the envelope is too large")
