@@ -27,7 +27,7 @@ def _ingest(warehouse: Path, files: list[Path]) -> tuple[str, set[str]]:
 def test_a_run_that_finds_every_file_loaded_imports_no_heavy_machinery(sample_bp: Path, tmp_path: Path) -> None:
     files = sorted((sample_bp / "03").glob("*.zip"))[:3]
     warehouse = tmp_path / "wh"
-    first, loading = _ingest(warehouse, files)
+    _, loading = _ingest(warehouse, files)
     assert {"lxml.etree", "duckdb", "reconcile", "parsers.bp_xml.engine"} <= loading, "the first run loads"
     again, skipping = _ingest(warehouse, files)
     assert "│ total │      0 │       3 │" in again, again
