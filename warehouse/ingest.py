@@ -542,6 +542,7 @@ def ingest(
         todo.append((src, sha, size))
     if not todo and not (rebuild and _catalog_stale(layout)) and _current_state_versioned(layout):
         return report  # every file already loaded: nothing changes, and nothing more is imported
+    from parsers.bp_xml import area, validate  # noqa: F401  (once, here: not by the file threads side by side)
     from warehouse.catalog import CatalogBuild, build_catalog
     from warehouse.current import current_is_stale, prune_current, rebuild_current, touched_partitions, update_current
 
