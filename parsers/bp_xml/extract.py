@@ -26,6 +26,7 @@ from core.kinds import MessageKind
 from parsers.bp_xml.schema import element_columns, elements_for, record_children
 
 XML_SPACE = " \t\r\n"  # the characters XSD's whiteSpace facet and XPath's normalize-space() act on
+_XML_SPACE_BYTES = tuple(c.encode() for c in XML_SPACE)
 QUANTITY = pa.decimal128(18, 6)
 
 ARROW_TYPES: dict[str, pa.DataType] = {
@@ -252,13 +253,20 @@ def element_rows(container: etree._Element, spec: RowSpec, kind: MessageKind, ns
 def _typed(texts: list[str | None], column: str) -> pa.Array | None:
     """Element texts as the column's Arrow type, read as the XSLT and CSV reader read them: surrounding
     XML whitespace dropped, empty text NULL; None when a value holds whitespace inside."""
-    values = pc.utf8_trim(pa.array(texts, pa.string()), XML_SPACE)
-    data = values.buffers()[2]
-    data = data.to_pybytes() if data is not None else b""
-    if any(c.encode() in data for c in XML_SPACE):
-        return None
+    values = pa.array(texts, pa.string())
+    if _holds_xml_space(values):  # trimmed only then: the usual piece has none
+        values = pc.utf8_trim(values, XML_SPACE)
+        if _holds_xml_space(values):
+            return None
     empty = pc.equal(values, "")
     if pc.any(empty).as_py():
         values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
     typ = arrow_type(column)
     return values if typ == pa.string() else values.cast(typ)
+
+
+def _holds_xml_space(values: pa.Array) -> bool:
+    """Whether any value of a string array (offset 0, as built) holds an XML whitespace character."""
+    data = values.buffers()[2]
+    text = data.to_pybytes() if data is not None else b""
+    return any(c in text for c in _XML_SPACE_BYTES)
