@@ -21,6 +21,8 @@ from warehouse.lock import WarehouseBusy, writer_lock
 if TYPE_CHECKING:
     import duckdb
 
+    from warehouse.catalog import CatalogBuild
+
 
 def summary_table(report: IngestReport, title: str = "takuso ingest") -> Table:
     """Per kind: files loaded / skipped / rejected and rows."""
@@ -118,9 +120,9 @@ def _ingest_with_progress(files, layout, area, account, workers, console, csv_al
         )
 
 
-def reconciliation_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+def reconciliation_views(con: duckdb.DuckDBPyConnection, reuse: CatalogBuild) -> list[str]:
     """The reconciliation and billing views (照合ビュー) for a catalog rebuild. ``reconcile`` (and pandas with
     it) is imported only when the catalog is rebuilt: a run that finds every file already loaded never is."""
     from reconcile.checks import catalog_views
 
-    return catalog_views()(con)
+    return list(catalog_views()(con, reuse))
