@@ -102,12 +102,8 @@ _NEW_MONTHLY = "SELECT * FROM internal.points_history WHERE kind = 'monthly_usag
 _PRELIMINARY, _CONFIRMED = "interval_preliminary", "interval_confirmed"  # history folders of 30-minute rows
 _RULE_INPUTS = (_PRELIMINARY, _CONFIRMED, "points/kind=monthly_usage")  # what the current state derives from
 CURRENT_ROW_GROUP = 122_880
-MEMORY_LIMIT = "320MB"
-"""DuckDB's memory for the rules: a bigger night spills to the warehouse's staging folder instead.
-
-Measured on a month of confirmed usage (2 files × 350 points, the rules' result sorted by partition):
-512 MB held the process at 712–738 MB, 320 MB at 561 MB for the same CPU; on a month of 2,000 points
-over 10 stored nights the load took 17.0 s at 512 MB and 23.1 s at 320 MB (31.7 s unsorted)."""
+MEMORY_LIMIT = "512MB"
+"""DuckDB's memory for the rules: a bigger night spills to the warehouse's staging folder instead."""
 
 
 LAYOUT_VERSION = "4"  # 3: the rows shown and the rows outranked in separate files, monthly and 30-minute;
