@@ -362,14 +362,10 @@ def _interval_rule(
     if files:
         winners += f" UNION ALL BY NAME SELECT * FROM read_parquet({_files_sql(files)}, hive_partitioning = false)"
     con.execute(f"CREATE TEMP VIEW monthly_winners AS {winners}")
-    # stored in partition order, so that writing a day's file skips the other days' row groups (its min/max
-    # per row group) instead of scanning every touched day's rows once per day
-    con.execute("SET preserve_insertion_order = true")
-    confirmed_rule = confirmed_current("confirmed_input", "monthly_winners")
-    rules = f"{preliminary_current(f'({prelim})')} UNION ALL BY NAME {confirmed_rule}"
-    order = f"area_code, usage_date, {INTERVAL.sort}"
-    con.execute(f"CREATE TEMP TABLE interval_new AS SELECT * FROM ({rules}) ORDER BY {order}")
-    con.execute("SET preserve_insertion_order = false")
+    con.execute(
+        f"CREATE TEMP TABLE interval_new AS {preliminary_current(f'({prelim})')} "
+        f"UNION ALL BY NAME {confirmed_current('confirmed_input', 'monthly_winners')}"
+    )
 
 
 def _write(
