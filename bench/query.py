@@ -212,7 +212,8 @@ def time_queries(
     print(f"worst ratio views / native: {worst:.2f} (target ≤ 2)")
     print(
         f"files: current state {current} for {len(set(days) | set(_october()))} day and {months} month partitions "
-        f"(at most two versions of a partition's shown and outranked files); 30-minute history {history} (one per source file)"
+        "(at most two versions of a partition's shown and outranked files); "
+        f"30-minute history {history} (one per source file)"
     )
     return 0
 
