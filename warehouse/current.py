@@ -290,9 +290,10 @@ def _apply_rules(
             "SELECT DISTINCT area_code, usage_date FROM internal.preliminary_history UNION "
             "SELECT DISTINCT area_code, usage_date FROM internal.confirmed_history",
         )
-        previous = _previous((INTERVAL, INTERVAL_HIDDEN), root, days, committed)
-        _interval_rule(con, layout, previous, months, committed)
-        written += _write_pair(con, "interval_new", (INTERVAL, INTERVAL_HIDDEN), days, root, run_id, committed)
+        for day in days:  # a day at a time: memory bounded by a day's rows, each day's rows computed once
+            previous = _previous((INTERVAL, INTERVAL_HIDDEN), root, [day], committed)
+            _interval_rule(con, layout, previous, months, committed, day)
+            written += _write_pair(con, "interval_new", (INTERVAL, INTERVAL_HIDDEN), [day], root, run_id, committed)
     return written
 
 
@@ -342,28 +343,31 @@ def _interval_rule(
     previous: Sequence[Path],
     touched_months: Sequence[tuple[str, date]],
     committed: set[str],
+    day: tuple[str, date],
 ) -> None:
-    """``interval_new``: the rules over the touched days' stored rows plus the run's records.
+    """``interval_new``: the rules over one touched day's stored rows plus the run's records of that day.
 
+    Every rule ranks rows of one point, date and slot, so a day's result depends on that day's rows only.
     A confirmed row is current when its file's point record is (``confirmed_current``): the months this
-    run touched come from ``monthly_new``, the other months the days' rows belong to from their stored files.
+    run touched come from ``monthly_new``, the other months the day's rows belong to from their stored files.
     """
     stored = _stored(previous) if previous else None
-    prelim = "SELECT * FROM internal.preliminary_history"
-    confirmed = "SELECT * FROM internal.confirmed_history"
+    of_day = f"WHERE area_code = {_quote(day[0])} AND usage_date = DATE '{day[1]}'"  # constants: pushed into scans
+    prelim = f"SELECT * FROM internal.preliminary_history {of_day}"
+    confirmed = f"SELECT * FROM internal.confirmed_history {of_day}"
     if stored:
         prelim = f"SELECT * FROM {stored} WHERE data_class = 'preliminary' UNION ALL BY NAME {prelim}"
         confirmed = f"SELECT * FROM {stored} WHERE data_class = 'confirmed' UNION ALL BY NAME {confirmed}"
-    con.execute(f"CREATE TEMP VIEW confirmed_input AS {confirmed}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW confirmed_input AS {confirmed}")
     months = _partitions(con, "SELECT DISTINCT area_code, target_month FROM confirmed_input")
     others = [(a, m) for a, m in months if (a, m) not in set(touched_months)]
     files = _previous((MONTHLY, MONTHLY_HIDDEN), current_root(layout), others, committed)
     winners = "SELECT * FROM monthly_new"
     if files:
         winners += f" UNION ALL BY NAME SELECT * FROM read_parquet({_files_sql(files)}, hive_partitioning = false)"
-    con.execute(f"CREATE TEMP VIEW monthly_winners AS {winners}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monthly_winners AS {winners}")
     con.execute(
-        f"CREATE TEMP TABLE interval_new AS {preliminary_current(f'({prelim})')} "
+        f"CREATE OR REPLACE TEMP TABLE interval_new AS {preliminary_current(f'({prelim})')} "
         f"UNION ALL BY NAME {confirmed_current('confirmed_input', 'monthly_winners')}"
     )
 
