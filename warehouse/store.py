@@ -27,7 +27,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from core.files import atomic_write_bytes, fsync_dir
@@ -50,6 +49,8 @@ def parquet_options(table: pa.Table) -> dict:
     dictionary of them saves nothing: the ids are delta-encoded instead (the prefix they share with the
     previous id is stored once), about a twentieth of the bytes for ids in ascending order.
     """
+    import pyarrow.compute as pc  # here, not at import: a re-ingest that loads nothing never needs it
+
     names = table.column_names
     if table.num_rows > 1 and "supply_point_id" in names and "slot" in names:
         bounds = pc.min_max(table["slot"])

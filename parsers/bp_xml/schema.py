@@ -95,11 +95,10 @@ def elements_for(column: str, kind: MessageKind | None = None) -> list[str]:
     return [e for e in names if e in used] if used else names
 
 
-@cache
-def record_children(kind: MessageKind, record: str) -> frozenset[str]:
-    """Elements a record of ``kind`` (``JPMR00011``: a point of a per-day file) may hold as its own children
-    by ``ref``, over every declaration of that name in the kind's XSD and the files it includes."""
-    refs: set[str] = set()
+def _schema_roots(kind: MessageKind) -> tuple[etree._Element, ...]:
+    """The root of a kind's XSD and of every file it includes (each once), freshly parsed: the callers
+    cache what they read from them."""
+    roots: list[etree._Element] = []
     todo, seen = [kind.xsd_name], set()
     while todo:
         name = todo.pop()
@@ -107,27 +106,30 @@ def record_children(kind: MessageKind, record: str) -> frozenset[str]:
             continue
         seen.add(name)
         root = etree.parse(str(xsd_dir() / name), _secure_xsd_parser()).getroot()
-        for decl in root.iter(f"{{{XS}}}element"):
-            if decl.get("name") == record:
-                refs.update(decl.xpath("xs:complexType/*/xs:element/@ref", namespaces=_NS))
+        roots.append(root)
         todo.extend(inc.get("schemaLocation") for inc in root.iterfind("xs:include", _NS))
-    return frozenset(refs)
+    return tuple(roots)
+
+
+@cache
+def record_children(kind: MessageKind, record: str) -> frozenset[str]:
+    """Elements a record of ``kind`` (``JPMR00011``: a point of a per-day file) may hold as its own children
+    by ``ref``, over every declaration of that name in the kind's XSD and the files it includes."""
+    return frozenset(
+        ref
+        for root in _schema_roots(kind)
+        for decl in root.iter(f"{{{XS}}}element")
+        if decl.get("name") == record
+        for ref in decl.xpath("xs:complexType/*/xs:element/@ref", namespaces=_NS)
+    )
 
 
 @cache
 def referenced_elements(kind: MessageKind) -> frozenset[str]:
     """Elements a kind's XSD (with the files it includes) refers to by ``ref``."""
-    refs: set[str] = set()
-    todo, seen = [kind.xsd_name], set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        root = etree.parse(str(xsd_dir() / name), _secure_xsd_parser()).getroot()
-        refs.update(el.get("ref") for el in root.iter(f"{{{XS}}}element") if el.get("ref"))
-        todo.extend(inc.get("schemaLocation") for inc in root.iterfind("xs:include", _NS))
-    return frozenset(refs)
+    return frozenset(
+        el.get("ref") for root in _schema_roots(kind) for el in root.iter(f"{{{XS}}}element") if el.get("ref")
+    )
 
 
 @cache
