@@ -306,7 +306,8 @@ class TreeRss:
 
 def run_ingest(paths: list[Path], warehouse: Path) -> dict:
     """``takuso ingest`` as a child process: wall, CPU of its tree, peak RSS of its tree."""
-    cmd = [sys.executable, "-m", "takuso", "ingest", "--warehouse", str(warehouse), "--area", "03", *map(str, paths)]
+    # no --area: files saved as served, their headers say the area (as on the issue's inbox)
+    cmd = [sys.executable, "-m", "takuso", "ingest", "--warehouse", str(warehouse), *map(str, paths)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

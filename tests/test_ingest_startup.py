@@ -23,6 +23,12 @@ def _ingest(warehouse: Path, files: list[Path]) -> tuple[str, set[str]]:
     return out, set(modules.split())
 
 
+def _total(out: str) -> list[str]:
+    """Loaded, skipped, rejected of the summary table's total row."""
+    row = next(line for line in out.splitlines() if "total" in line)
+    return [cell.strip() for cell in row.split("│")[2:5]]
+
+
 @pytest.mark.slow
 def test_a_run_that_finds_every_file_loaded_imports_no_heavy_machinery(sample_bp: Path, tmp_path: Path) -> None:
     files = sorted((sample_bp / "03").glob("*.zip"))[:3]
@@ -43,3 +49,19 @@ def test_a_run_that_finds_the_catalog_missing_rebuilds_it(sample_bp: Path, tmp_p
     again, modules = _ingest(warehouse, files)
     assert "│ total │      0 │       2 │" in again, again
     assert (warehouse / "takuso.duckdb").exists() and "reconcile" in modules
+
+
+@pytest.mark.slow
+def test_files_saved_without_their_area_on_the_path_are_skipped_as_fast(sample_bp: Path, tmp_path: Path) -> None:
+    """Nothing outside the file says its area (no ``--area``, no area folder): the header does. The same
+    bytes were loaded under the area they said, so a re-run skips them without parsing them again."""
+    flat = tmp_path / "inbox"
+    flat.mkdir()
+    for f in sorted((sample_bp / "03").glob("*.zip"))[:2]:
+        (flat / f.name).write_bytes(f.read_bytes())
+    warehouse = tmp_path / "wh"
+    first, _ = _ingest(warehouse, sorted(flat.iterdir()))
+    assert _total(first) == ["2", "0", "0"], first
+    again, modules = _ingest(warehouse, sorted(flat.iterdir()))
+    assert _total(again) == ["0", "2", "0"], again
+    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))

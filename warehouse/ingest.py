@@ -505,6 +505,13 @@ def ingest(
     loaded_ids = {
         fid for fid, st in zip(done["file_id"].to_pylist(), done["status"].to_pylist(), strict=True) if st == "loaded"
     }
+    loaded_bytes = {  # (sha256, account) of loaded files: a file that says its area itself is one of them
+        (s, acc)
+        for s, acc, st in zip(
+            done["sha256"].to_pylist(), done["download_account"].to_pylist(), done["status"].to_pylist(), strict=True
+        )
+        if st == "loaded"
+    }  # fmt: skip
     by_name = {
         (a, acc, n): s
         for a, acc, n, s, st in zip(
@@ -532,7 +539,9 @@ def ingest(
         if fid in seen_this_run:  # decided once the first of them is: skipped if it loaded, else rejected
             same_content.append((src, sha, size))
             continue
-        if fid in loaded_ids:
+        if fid in loaded_ids or (src.area_code is None and (sha, src.account) in loaded_bytes):
+            # without --area, a folder or a CSV name, the area is what the bytes say: the same bytes, loaded
+            # before, said it then (or said none and were given one), so they are loaded, under that area
             fr = FileReport(src.path.name, src.area_code, None, "skipped", 0, "already loaded (same sha256)")
             report.files.append(fr)
             if on_file:
