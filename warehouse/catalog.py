@@ -184,7 +184,9 @@ def _build(target: Path, create, mode: int | None = None) -> Path:  # create: Ca
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_VERSION})
     try:
+        con.execute("BEGIN TRANSACTION")  # one commit for the whole catalog, not one per statement
         create(con)
+        con.execute("COMMIT")
         con.execute("CHECKPOINT")
     finally:
         con.close()
