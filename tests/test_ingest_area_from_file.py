@@ -145,3 +145,16 @@ def test_a_csv_form_saved_without_an_area_in_its_name_loads_into_its_points_area
 
     assert (fr.status, fr.area_code) == ("loaded", "09"), fr.message
     assert q(layout, "SELECT DISTINCT area_code FROM contract_demand_breakdown") == [("09",)]
+
+
+def test_the_area_is_read_from_the_start_of_the_file_only(downloads: dict[str, list[Path]], tmp_path: Path) -> None:
+    """The sender code and the first point id come first: what follows them is never read for the area (a
+    long file costs no more to ask, and a broken tail does not hide the claims of a sound start)."""
+    from parsers.bp_xml.area import FEED_BYTES, claims_in_file
+
+    xml = xml_of(next(f for f in downloads["06"] if f.name.startswith("W4")))
+    start = xml.index(b"<JPMR00010>")
+    record = xml[start : xml.index(b"</JPMR00010>") + len(b"</JPMR00010>")]
+    long = xml[:start] + record * (4 * FEED_BYTES // len(record))  # the file goes on, then breaks off
+    broken = write_xml(tmp_path, downloads["06"][0].name, long + b"<<not xml" * FEED_BYTES)
+    assert [c.area for c in claims_in_file(broken)] == ["06", "06"]

@@ -8,7 +8,7 @@ point ids (供給地点特定番号, JP06400). Where the sources disagree the fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from lxml import etree
@@ -20,6 +20,7 @@ from parsers.bp_xml.problems import Problem, Rule
 from parsers.bp_xml.source import open_xml
 
 PEEK_BYTES = 1 << 20  # the header and the first point come long before this
+FEED_BYTES = 1 << 14  # fed to the parser at a time, so that the search stops soon after both are read
 
 
 def claims_in_file(path: Path) -> list[AreaClaim]:
@@ -35,9 +36,9 @@ def claims_in_file(path: Path) -> list[AreaClaim]:
                 events=("end",), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
             )
             read = 0
-            for chunk in xml.chunks:
-                parser.feed(chunk)
-                read += len(chunk)
+            for piece in _slices(xml.chunks):  # a little at a time: both come in the first kilobytes
+                parser.feed(piece)
+                read += len(piece)
                 for _, el in parser.read_events():
                     name = el.tag.rpartition("}")[2] if isinstance(el.tag, str) else ""
                     if name == "JP06110" and sender is None:
@@ -54,6 +55,12 @@ def claims_in_file(path: Path) -> list[AreaClaim]:
     if point and len(point) == 22 and point.isascii() and point[:2] in AREAS:
         claims.append(AreaClaim(point[:2], f"its supply point ids ({point})"))
     return claims
+
+
+def _slices(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        for at in range(0, len(chunk), FEED_BYTES):
+            yield chunk[at : at + FEED_BYTES]
 
 
 NO_AREA = "pass --area 01..10 or put the file under a folder named 01..10"
