@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.hazmat.primitives.serialization import pkcs12
+if TYPE_CHECKING:  # cryptography is imported where a certificate is read or written, not by every command
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -92,6 +92,8 @@ def password_from_file(path: Path) -> bytes:
 
 def load_pkcs12(path: Path, password: bytes | None) -> ClientIdentity:
     """Load a PKCS#12 (.p12/.pfx) file; a wrong passphrase gives a clear error without the passphrase."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     data = _read_bytes(path, "PKCS#12 file")
     try:
         key, cert, _extra = pkcs12.load_key_and_certificates(data, password)
@@ -104,6 +106,9 @@ def load_pkcs12(path: Path, password: bytes | None) -> ClientIdentity:
 
 def load_pem_pair(cert_path: Path, key_path: Path) -> ClientIdentity:
     """Load an unencrypted PEM certificate and key and check that they belong together."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     cert_data = _read_bytes(cert_path, "certificate file (cert_pem)")
     key_data = _read_bytes(key_path, "key file (key_pem)")
     try:
@@ -124,6 +129,8 @@ def load_pem_pair(cert_path: Path, key_path: Path) -> ClientIdentity:
 
 
 def _public_der(public_key: object) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(  # type: ignore[attr-defined]
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -144,6 +151,8 @@ def private_pem_files(identity: ClientIdentity) -> Iterator[tuple[Path, Path]]:
 
     Yields ``(cert_path, key_path)`` for :meth:`ssl.SSLContext.load_cert_chain`.
     """
+    from cryptography.hazmat.primitives import serialization
+
     folder = Path(tempfile.mkdtemp(prefix="takuso-cert-"))  # mkdtemp creates it with mode 0700
     try:
         os.chmod(folder, 0o700)
