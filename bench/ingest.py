@@ -411,7 +411,8 @@ def stage_breakdown(paths: list[Path], warehouse: Path) -> tuple[dict[str, float
     import reconcile.checks  # noqa: F401
     from core.paths import WarehouseLayout
     from takuso.commands.ingest import reconciliation_views
-    from warehouse.ingest import ingest, sources_for
+    from warehouse.ingest import ingest
+    from warehouse.runs import sources_for
 
     shutil.rmtree(warehouse, ignore_errors=True)
     counted: dict[str, float] = {stage: 0.0 for stage, _ in STAGES}
@@ -529,7 +530,8 @@ def bench_dask(shape: Shape, out: Path) -> dict:
     two single-threaded worker processes (``dask scheduler`` + ``dask worker --nworkers 2``)."""
     from core.paths import WarehouseLayout
     from flows.scale import dask_mapper, loopback_cluster
-    from warehouse.ingest import ingest, sources_for
+    from warehouse.ingest import ingest
+    from warehouse.runs import sources_for
 
     files = make_files(shape, out)
     timings = {}

@@ -44,7 +44,8 @@ from core.paths import WarehouseLayout  # noqa: E402
 from parsers.bp_xml.filename import bp_filename  # noqa: E402
 from reconcile.checks import catalog_views  # noqa: E402
 from sample_data.bp import Point, Scenario, Style, write_energy_daily, write_monthly_usage  # noqa: E402
-from warehouse.ingest import ingest, sources_for  # noqa: E402
+from warehouse.ingest import ingest  # noqa: E402
+from warehouse.runs import sources_for  # noqa: E402
 
 README = ROOT / "README.md"
 FIRST = date(2025, 10, 8)  # the README's examples name the week 2025-10-08 … 14 and the day 2025-10-10

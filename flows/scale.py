@@ -19,7 +19,7 @@ from typing import Any
 from core.paths import WarehouseLayout
 from warehouse import ingest as ingest_module
 from warehouse.catalog import ViewBuilder
-from warehouse.ingest import FileReport, IngestReport, Source
+from warehouse.runs import FileReport, IngestReport, Source
 
 TASK_RUNNERS = ("local", "dask")
 DASK_ADDRESS_ENV = "TAKUSO_DASK_ADDRESS"

@@ -24,8 +24,8 @@ from core.paths import SAME_NAME_DIR, WarehouseLayout
 from reconcile.checks import catalog_views
 from tso.client import Failure, TsoResult, pull_tso
 from tso.landing import META_SUFFIX
-from warehouse.ingest import FileReport, IngestReport, Source, sha256_of
 from warehouse.lock import writer_lock
+from warehouse.runs import FileReport, IngestReport, Source, sha256_of
 from warehouse.store import read_committed_ledger
 
 log = logging.getLogger(__name__)

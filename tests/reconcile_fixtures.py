@@ -27,7 +27,8 @@ from sample_data.csv_forms import (
     render_curtailments,
     render_demand_breakdown,
 )
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 AREA = "01"
 STYLE = Style()

@@ -17,7 +17,8 @@ from takuso.commands.query import run_query
 from tests.conftest import SAMPLE_MONTH
 from warehouse.catalog import open_catalog
 from warehouse.current import CURRENT_DATASETS, current_files
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 SEED = 4
 DAY10 = SAMPLE_MONTH + timedelta(days=9)

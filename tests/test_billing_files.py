@@ -14,7 +14,8 @@ import pytest
 from core.paths import WarehouseLayout
 from parsers.csv_forms import read_form
 from reconcile.checks import catalog_views
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 REGISTER_OCT = """供給地点特定番号,適用開始日,適用終了日,接続送電サービスメニュー,契約種別,契約電力,定額品目,供給開始日
 0100000000000000000001,2025-10-01,,電灯標準接続送電サービス,実量契約,5,,2020-01-01

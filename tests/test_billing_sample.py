@@ -15,7 +15,8 @@ from sample_data.__main__ import SAMPLE_MONTH
 from sample_data.billing import EXAMPLE_RATES, PLANTED
 from warehouse.catalog import build_catalog, connect
 from warehouse.charges import store_charges
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 pytestmark = pytest.mark.slow  # the module closes a whole sample month once
 

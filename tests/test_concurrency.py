@@ -23,8 +23,9 @@ from reconcile.checks import catalog_views
 from sample_data.bp import write_area
 from takuso.commands.ingest import run_ingest
 from tests.corpus.digest import view_digests
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
 from warehouse.lock import writer_lock
+from warehouse.runs import sources_for
 
 pytestmark = pytest.mark.slow  # runs real takuso processes side by side
 

@@ -13,7 +13,8 @@ from core.paths import WarehouseLayout
 from reconcile.checks import catalog_views
 from sample_data.bp import write_area
 from tests.conftest import SAMPLE_MONTH
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 pytestmark = pytest.mark.slow  # the module's warehouse takes seconds to build
 

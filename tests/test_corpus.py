@@ -18,7 +18,8 @@ import pytest
 from core.paths import WarehouseLayout
 from sample_data.bp import write_area
 from tests.corpus.digest import data_digest
-from warehouse.ingest import IngestReport, Source, ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import IngestReport, Source, sources_for
 
 pytestmark = pytest.mark.slow  # one batch over the whole corpus
 

@@ -12,7 +12,8 @@ from bench.crash import crash_trials, make_input, print_table
 from core.paths import WarehouseLayout
 from sample_data.bp import write_area
 from tests.corpus.digest import view_digests
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 pytestmark = pytest.mark.slow  # kills real processes
 

@@ -16,7 +16,8 @@ import pytest
 from core.paths import WarehouseLayout
 from sample_data.csv_forms import FileVariant, file_name, generate_demand_breakdown, render_demand_breakdown
 from tests.test_csv_forms_cut_rows import cut_mid_last_row
-from warehouse.ingest import FileReport, ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import FileReport, sources_for
 
 pytestmark = pytest.mark.slow  # each test loads forms into a warehouse twice
 

@@ -17,7 +17,8 @@ from sample_data.bp import write_area
 from tests.conftest import SAMPLE_MONTH
 from warehouse.catalog import build_catalog, open_catalog
 from warehouse.current import INTERVAL, current_files, current_root, rebuild_current
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 SEED = 4
 DAY10 = SAMPLE_MONTH + timedelta(days=9)

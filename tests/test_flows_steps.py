@@ -14,7 +14,7 @@ from flows import steps
 from flows.plan import plan_run
 from flows.scale import task_runner_name
 from tso.client import Failure, TsoResult
-from warehouse.ingest import FileReport, IngestReport, Source
+from warehouse.runs import FileReport, IngestReport, Source
 
 CONFIG = Config(retailer_code="9999")
 

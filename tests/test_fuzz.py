@@ -29,7 +29,8 @@ from parsers.bp_xml.filename import parse_bp_filename
 from parsers.csv_forms import read_form
 from sample_data.bp import write_area
 from tests.conftest import xml_of
-from warehouse.ingest import Source, ingest
+from warehouse.ingest import ingest
+from warehouse.runs import Source
 
 CSV_SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "small" / "csv" / "02"
 ZIP_TIME = (2024, 5, 1, 3, 0, 0)

@@ -20,7 +20,8 @@ from parsers.bp_xml.filename import bp_filename, parse_bp_filename
 from sample_data.bp import Point, Scenario, Style, build_scenario, write_area, write_energy_daily
 from tests.conftest import SAMPLE_MONTH, write_xml, xml_of
 from warehouse.catalog import connect_personal
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 pytestmark = pytest.mark.slow  # the module's warehouse (one area, every kind) takes seconds to load
 

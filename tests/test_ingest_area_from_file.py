@@ -21,7 +21,8 @@ from sample_data.bp import write_area
 from sample_data.csv_forms import write_csv_forms
 from takuso.commands.validate import run_validate
 from tests.conftest import SAMPLE_MONTH, write_xml, xml_of
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 pytestmark = pytest.mark.slow  # each test loads files into a warehouse
 

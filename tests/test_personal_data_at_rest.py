@@ -17,7 +17,8 @@ from core.paths import WarehouseLayout
 from sample_data.bp import write_area
 from tests.conftest import SAMPLE_MONTH, write_xml, xml_of
 from warehouse.catalog import connect_personal
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 from warehouse.views import PERSONAL_COLUMNS
 
 pytestmark = pytest.mark.slow  # the module's warehouse takes seconds to load

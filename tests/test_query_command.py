@@ -17,7 +17,8 @@ from sample_data.bp import write_area
 from takuso.commands.catalog import run_catalog
 from takuso.commands.query import parse_as_of, run_query
 from tests.conftest import SAMPLE_MONTH
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 SQL = "SELECT area_code, data_class, sum(billable_kwh) AS kwh, count(*) n FROM interval_usage GROUP BY ALL ORDER BY ALL"
 

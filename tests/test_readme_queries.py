@@ -12,7 +12,8 @@ from bench.query import readme_queries
 from core.paths import WarehouseLayout
 from reconcile.checks import catalog_views
 from sample_data.bp import Scenario, build_scenario, write_area
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 SEED = 5
 SAMPLE_MONTH = date(2025, 10, 1)  # the month the README's examples name

@@ -15,7 +15,8 @@ from reconcile.checks import catalog_views, months_of_records
 from sample_data.bp import write_area
 from tests.conftest import SAMPLE_MONTH
 from warehouse.catalog import CatalogBuild, open_catalog
-from warehouse.ingest import ingest, sources_for
+from warehouse.ingest import ingest
+from warehouse.runs import sources_for
 
 SEED = 4
 

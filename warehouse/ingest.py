@@ -10,11 +10,9 @@ files of the batch still load.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,17 +24,30 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from core.files import atomic_write_bytes, copy_atomic
-from core.inputs import AreaClaim, area_of, decide_area, is_csv, path_claims, said_by
+from core.inputs import AreaClaim, decide_area, is_csv, said_by
 from core.paths import PERSONAL, PRIVATE_FILE, WarehouseLayout
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.problems import Rule
 from parsers.bp_xml.sink import Sink
+from warehouse.runs import (
+    ALREADY_LOADED,
+    FileReport,
+    IngestReport,
+    Loaded,
+    Source,
+    catalog_stale,
+    current_state_versioned,
+    file_id_of,
+    marker_entry,
+    new_run_id,
+    sha256_of,
+    skipped,
+)
 from warehouse.store import (
     LEDGER_SCHEMA,
     RunLedger,
     StagedParquet,
     commit_run,
-    file_id_of,
     month_dir,
     publish,
     read_committed_ledger,
@@ -48,8 +59,9 @@ if TYPE_CHECKING:
     from warehouse.catalog import ViewBuilder
 
 # The parsers, DuckDB and the catalog's views are imported where a file is prepared or the warehouse
-# changes: a run that finds every file already loaded needs none of them, and starts in a fraction of the
-# time (pyarrow, to read the ledger, is the one big library it loads).
+# changes: a run that finds every file already loaded needs none of them (pyarrow, to read the ledger, is
+# the one big library it loads; ``takuso ingest`` asks :func:`warehouse.runs.all_loaded` first, which
+# needs not even that).
 
 
 @dataclass
@@ -81,16 +93,6 @@ class Prepared:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def sha256_of(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
 
 
 class _StagingSink(Sink):
@@ -326,50 +328,6 @@ def _published_names(prep: Prepared) -> list[tuple[str, tuple[str, str]]]:
 # ----------------------------------------------------------------------------------------------- the run
 
 
-@dataclass
-class FileReport:
-    file_name: str
-    area_code: str | None
-    kind: str | None
-    status: str  # loaded | skipped | rejected
-    rows: int
-    message: str = ""
-
-
-@dataclass
-class IngestReport:
-    run_id: str
-    files: list[FileReport] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    @property
-    def rows(self) -> int:
-        return sum(f.rows for f in self.files if f.status == "loaded")
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.count("rejected") else 0
-
-
-@dataclass(frozen=True)
-class Source:
-    """One file to ingest and where it came from."""
-
-    path: Path
-    area_code: str | None
-    account: str = "default"
-    downloaded_at: datetime | None = None
-    claims: tuple[AreaClaim, ...] | None = None  # who says the area (default: ``area_code`` itself)
-
-
-def sources_for(paths: Iterable[Path], area: str | None, account: str) -> list[Source]:
-    """Local files given to ``takuso ingest``: ``--area`` (``area``), the path and a CSV name say the area
-    (where they say nothing, the file itself is asked when it is prepared)."""
-    return [Source(p, area_of(p, area), account, claims=tuple(path_claims(p, area))) for p in paths]
-
-
 def _thread_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterator[Prepared]:
     """``fn(*job)`` for every job, ``workers`` at a time (each file's pieces share one pool of threads)."""
     if workers <= 1 or len(jobs) <= 1:
@@ -425,7 +383,7 @@ def _same_content_as_earlier(
     fid = file_id_of(sha, src.area_code, src.account)
     status, message, first = first_outcome[fid]
     if status == "loaded":
-        fr = FileReport(src.path.name, src.area_code, None, "skipped", 0, "already loaded (same sha256)")
+        fr = FileReport(src.path.name, src.area_code, None, "skipped", 0, ALREADY_LOADED)
     else:
         prep = Prepared(str(src.path), src.path.name, src.area_code, src.account, sha, size, fid)
         reason = f"same content (sha256) as {first}, rejected in this run:\n{message}"
@@ -443,25 +401,6 @@ def _same_content_as_earlier(
     report.files.append(fr)
     if on_file:
         on_file(fr)
-
-
-def _catalog_stale(layout: WarehouseLayout) -> bool:
-    """No catalog yet, or a run was committed after it was built (the last run was killed between its
-    commit and the rebuild)."""
-    if not layout.duckdb_file.exists():
-        return True
-    runs = layout.datasets / "runs"
-    if not runs.exists():
-        return False
-    built = layout.duckdb_file.stat().st_mtime_ns
-    return any(marker.stat().st_mtime_ns > built for marker in runs.glob("*.json"))
-
-
-def _current_state_versioned(layout: WarehouseLayout) -> bool:
-    """Nothing committed yet, or a stored current state that says its layout version. Whether that version
-    is the right one is :func:`warehouse.current.current_is_stale`'s to say, in a run that goes on; without
-    the file (a state from before the versions, or none) the run always goes on and rebuilds it."""
-    return not (layout.datasets / "runs").exists() or (layout.datasets / "current" / "VERSION").exists()
 
 
 def ingest(
@@ -492,7 +431,7 @@ def ingest(
     state whose version file names another layout is rebuilt, by the next run that goes on (one that loads
     a file or rebuilds the catalog); until then the catalog keeps reading the state it was built over.
     """
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:8]  # sorts by time
+    run_id = new_run_id()
     report = IngestReport(run_id)
     ledger = RunLedger(run_id)
     layout.make_private_folders()  # original files and personal data: the operator's only
@@ -502,16 +441,14 @@ def ingest(
         ["file_id", "status", "area_code", "download_account", "file_name", "sha256", "kind", "target_month", "rows"],
     )
     published: list[Path] = []
-    loaded_ids = {
-        fid for fid, st in zip(done["file_id"].to_pylist(), done["status"].to_pylist(), strict=True) if st == "loaded"
-    }
-    loaded_bytes = {  # (sha256, account) of loaded files: a file that says its area itself is one of them
-        (s, acc)
-        for s, acc, st in zip(
-            done["sha256"].to_pylist(), done["download_account"].to_pylist(), done["status"].to_pylist(), strict=True
+    loaded = Loaded.of(
+        (fid, sha, acc)
+        for fid, sha, acc, st in zip(
+            done["file_id"].to_pylist(), done["sha256"].to_pylist(), done["download_account"].to_pylist(),
+            done["status"].to_pylist(), strict=True,
         )
         if st == "loaded"
-    }  # fmt: skip
+    )  # fmt: skip
     by_name = {
         (a, acc, n): s
         for a, acc, n, s, st in zip(
@@ -539,17 +476,15 @@ def ingest(
         if fid in seen_this_run:  # decided once the first of them is: skipped if it loaded, else rejected
             same_content.append((src, sha, size))
             continue
-        if fid in loaded_ids or (src.area_code is None and (sha, src.account) in loaded_bytes):
-            # without --area, a folder or a CSV name, the area is what the bytes say: the same bytes, loaded
-            # before, said it then (or said none and were given one), so they are loaded, under that area
-            fr = FileReport(src.path.name, src.area_code, None, "skipped", 0, "already loaded (same sha256)")
+        if loaded.holds(sha, src):
+            fr = skipped(src)
             report.files.append(fr)
             if on_file:
                 on_file(fr)
             continue
         seen_this_run.add(fid)
         todo.append((src, sha, size))
-    if not todo and not (rebuild and _catalog_stale(layout)) and _current_state_versioned(layout):
+    if not todo and not (rebuild and catalog_stale(layout)) and current_state_versioned(layout):
         return report  # every file already loaded: nothing changes, and nothing more is imported
     from parsers.bp_xml import area, validate  # noqa: F401  (once, here: not by the file threads side by side)
     from warehouse.catalog import CatalogBuild, build_catalog
@@ -567,9 +502,9 @@ def ingest(
     for src, sha, _ in todo:
         prep = next(prepared)
         asked = file_id_of(sha, src.area_code, src.account)
-        if prep.file_id != asked and prep.file_id in loaded_ids:  # the file said its area: loaded before
+        if prep.file_id != asked and prep.file_id in loaded.ids:  # the file said its area: loaded before
             _discard([prep])
-            fr = FileReport(src.path.name, prep.area_code, prep.kind, "skipped", 0, "already loaded (same sha256)")
+            fr = FileReport(src.path.name, prep.area_code, prep.kind, "skipped", 0, ALREADY_LOADED)
             report.files.append(fr)
             first_outcome[asked] = ("loaded", "", prep.file_name)
             if on_file:
@@ -631,17 +566,18 @@ def ingest(
         _same_content_as_earlier(layout, src, sha, size, first_outcome, report, ledger, run_id, on_file)
     shutil.rmtree(staging_root, ignore_errors=True)
     if not ledger.rows:  # everything was skipped: nothing changes, not even the catalog
-        if rebuild and _catalog_stale(layout):
+        if rebuild and catalog_stale(layout):
             build_catalog(layout, extra_views)
         return report
     # the catalog holds every earlier run: what the views above the store stored in it stays valid but for
     # the partitions this run rewrites
-    up_to_date = not _catalog_stale(layout)
+    up_to_date = not catalog_stale(layout)
     written: list[Path] = []
     if published:  # the current state of every partition the run touched, before the run counts
         written = update_current(layout, run_id, pa.Table.from_pylist(ledger.rows, schema=LEDGER_SCHEMA), published)
     write_ledger(layout, ledger)
-    commit_run(layout, run_id, {"files": len(report.files), "loaded": report.count("loaded"), "rows": report.rows})
+    summary = {"files": len(report.files), "loaded": report.count("loaded"), "rows": report.rows}
+    commit_run(layout, run_id, summary | marker_entry(ledger.rows))
     if rebuild:
         reuse = CatalogBuild(layout.duckdb_file, *touched_partitions(written)) if up_to_date else CatalogBuild()
         build_catalog(layout, extra_views, reuse)

@@ -18,7 +18,6 @@ view can see, and re-running it writes the same files again (same ``file_id``, s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -59,16 +58,6 @@ def parquet_options(table: pa.Table) -> dict:
             ids = {"column_encoding": {"supply_point_id": "DELTA_BYTE_ARRAY"}}
             return PARQUET_OPTIONS | {"use_dictionary": dictionary} | ids
     return PARQUET_OPTIONS
-
-
-def file_id_of(sha256_hex: str, area_code: str | None = None, account: str = "default") -> int:
-    """A stable 63-bit id of a file: its content, from one area and download account.
-
-    The same bytes always get the same id (re-running a crashed run rewrites the same files); the same
-    bytes from another TSO (an empty form 3, say) are another file.
-    """
-    key = f"{sha256_hex}:{area_code or ''}:{account}".encode()
-    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") >> 1
 
 
 def month_dir(d: date) -> str:

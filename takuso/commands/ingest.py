@@ -15,8 +15,8 @@ from core.config import ConfigError, pick_warehouse
 from core.inputs import expand_paths
 from core.paths import WarehouseLayout, resolve_warehouse
 from takuso.commands.local_config import local_config
-from warehouse.ingest import FileReport, IngestReport, ingest, sources_for
 from warehouse.lock import WarehouseBusy, writer_lock
+from warehouse.runs import FileReport, IngestReport, all_loaded, sources_for
 
 if TYPE_CHECKING:
     import duckdb
@@ -110,8 +110,14 @@ def _ingest_with_progress(files, layout, area, account, workers, console, csv_al
             progress.update(task, advance=1, description=escape(f"{fr.status:8} {fr.file_name}"))
             progress.refresh()
 
+        sources = sources_for(files, area, account)
+        report = all_loaded(sources, layout, on_file=advance)  # every file loaded: a hash per file, no more
+        if report is not None:
+            return report
+        from warehouse.ingest import ingest  # the parsers, Arrow and DuckDB: only for a run that goes on
+
         return ingest(
-            sources_for(files, area, account),
+            sources,
             layout,
             workers=workers,
             on_file=advance,
