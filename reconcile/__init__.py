@@ -8,28 +8,8 @@ files at the edges (``periods``, ``checks``, ``compute``, ``result``, ``report``
 Middle layer. May import: ``core`` and ``warehouse.charges`` (the one declaration of the charges
 dataset); it reads the warehouse through the views of a DuckDB connection it is given. Never ``flows``
 or ``takuso``; ``warehouse`` never imports it.
+
+Import the module you need (``reconcile.checks``, ``reconcile.result``, …): the package itself imports
+nothing, so building the catalog's reconciliation views does not load the report, the charges and the
+tariffs with them.
 """
-
-from reconcile.charges import ChargeInput, ChargeLine, calculate_charge, calculate_charges
-from reconcile.checks import create_reconciliation_views
-from reconcile.compute import compute_wheeling_charges
-from reconcile.contract import SupplyPointContract
-from reconcile.report import write_report
-from reconcile.result import ReconciliationResult, build_reconciliation
-from reconcile.tariff import TariffError, TariffTable, load_tariffs
-
-__all__ = [
-    "ChargeInput",
-    "ChargeLine",
-    "ReconciliationResult",
-    "SupplyPointContract",
-    "TariffError",
-    "TariffTable",
-    "build_reconciliation",
-    "calculate_charge",
-    "calculate_charges",
-    "compute_wheeling_charges",
-    "create_reconciliation_views",
-    "load_tariffs",
-    "write_report",
-]
