@@ -161,3 +161,23 @@ def test_a_current_state_of_another_layout_is_rebuilt(tmp_path: Path) -> None:
     assert (root / "VERSION").read_text() == LAYOUT_VERSION
     with duckdb.connect(str(layout.duckdb_file), read_only=True) as con:
         assert rows(con, "interval_usage") == before
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2000])
+def test_the_rules_a_few_days_at_a_time_give_the_same_state(
+    batch_rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 30-minute rules take consecutive days in batches of bounded rows (``BATCH_ROWS``): a day at a
+    time (1), or a few (2,000 rows: four days of these files), the stored state is the same."""
+    import warehouse.current
+
+    monkeypatch.setattr(warehouse.current, "BATCH_ROWS", batch_rows)
+    files = write_area(tmp_path / "in" / "03", "03", SAMPLE_MONTH, seed=SEED, low_points=3, high_points=1)
+    layout = WarehouseLayout(tmp_path / "wh")
+    ingest(sources_for(files, "03", "default"), layout, workers=1)
+    with (
+        duckdb.connect(str(layout.duckdb_file), read_only=True) as stored,
+        open_catalog(layout, as_of=datetime.now(UTC).replace(tzinfo=None)) as derived,
+    ):
+        for view in VIEWS:
+            assert rows(stored, view) == rows(derived, view), view

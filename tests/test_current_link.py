@@ -16,7 +16,7 @@ from core.paths import WarehouseLayout
 from sample_data.bp import write_area
 from tests.conftest import SAMPLE_MONTH
 from warehouse.catalog import build_catalog, open_catalog
-from warehouse.current import INTERVAL, current_files, current_root, rebuild_current
+from warehouse.current import INTERVAL, current_files, current_root, day_batches, rebuild_current
 from warehouse.ingest import ingest
 from warehouse.runs import sources_for
 
@@ -213,3 +213,14 @@ def test_a_current_state_storing_billable_kwh_is_rebuilt(files: dict[str, Path],
     for path in current_files(layout, INTERVAL):
         assert "billable_kwh" not in pq.read_schema(path).names
     assert_views_equal_the_rules(layout)
+
+
+def test_days_go_to_the_rules_in_runs_of_consecutive_days_within_a_row_budget() -> None:
+    d = [SAMPLE_MONTH + timedelta(days=n) for n in range(6)]
+    days = [("03", d[0]), ("03", d[1]), ("03", d[2]), ("03", d[4]), ("03", d[5]), ("05", d[5])]
+    rows = {("03", d[1]): 900.0}
+    batches = day_batches(days, lambda day: rows.get(day, 300.0), 1000)
+    # 900 does not fit beside 300: a batch of its own; a day missing (d[3]) or another area starts anew
+    assert batches == [[days[0]], [days[1]], [days[2]], [days[3], days[4]], [days[5]]]
+    assert day_batches(days, lambda day: 0.0, 1000) == [days[:3], days[3:5], days[5:]]
+    assert day_batches([], lambda day: 0.0, 1000) == []

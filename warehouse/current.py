@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from core.files import atomic_write_bytes
 from core.paths import WarehouseLayout
-from warehouse.linked import SLOTS, current_form, fresh_days, link_or_copy, span_of, write_in_place
+from warehouse.linked import SLOTS, Day, Span, current_form, fresh_days, link_or_copy, span_of, write_in_place
 from warehouse.store import parquet_options
 from warehouse.views import (
     BILLABLE_KWH,
@@ -104,6 +104,11 @@ _RULE_INPUTS = (_PRELIMINARY, _CONFIRMED, "points/kind=monthly_usage")  # what t
 CURRENT_ROW_GROUP = 122_880
 MEMORY_LIMIT = "512MB"
 """DuckDB's memory for the rules: a bigger night spills to the warehouse's staging folder instead."""
+BATCH_ROWS = 1_000_000
+"""Rows the 30-minute rules take at a time (consecutive days, :func:`day_batches`): a month of confirmed
+usage for a few hundred points is one pass, not one scan of its file per day; a bigger month goes a few
+days at a time, its memory bounded."""
+_INTERVAL_INPUTS = (_PRELIMINARY, _CONFIRMED)
 
 
 LAYOUT_VERSION = "4"  # 3: the rows shown and the rows outranked in separate files, monthly and 30-minute;
@@ -290,11 +295,44 @@ def _apply_rules(
             "SELECT DISTINCT area_code, usage_date FROM internal.preliminary_history UNION "
             "SELECT DISTINCT area_code, usage_date FROM internal.confirmed_history",
         )
-        for day in days:  # a day at a time: memory bounded by a day's rows, each day's rows computed once
-            previous = _previous((INTERVAL, INTERVAL_HIDDEN), root, [day], committed)
-            _interval_rule(con, layout, previous, months, committed, day)
-            written += _write_pair(con, "interval_new", (INTERVAL, INTERVAL_HIDDEN), [day], root, run_id, committed)
+        inputs = [layout.dataset_dir(f) for f in _INTERVAL_INPUTS]
+        spans = [span_of(p) for p in published if any(p.is_relative_to(folder) for folder in inputs)]
+        before = {day: _previous((INTERVAL, INTERVAL_HIDDEN), root, [day], committed) for day in days}
+        for batch in day_batches(days, lambda day: _rows_of_day(day, spans, before[day]), BATCH_ROWS):
+            # a few days at a time: memory bounded by the batch's rows, each day's rows computed once
+            previous = [p for day in batch for p in before[day]]
+            _interval_rule(con, layout, previous, months, committed, batch)
+            written += _write_pair(con, "interval_new", (INTERVAL, INTERVAL_HIDDEN), batch, root, run_id, committed)
     return written
+
+
+def day_batches(days: Sequence[Day], rows_of: Callable[[Day], float], budget: float) -> list[list[Day]]:
+    """``days`` (sorted) in runs of consecutive days of one area whose rows (``rows_of``) stay within
+    ``budget``; a day over the budget on its own is a batch of one."""
+    batches: list[list[Day]] = []
+    total = 0.0
+    for day in days:
+        rows = rows_of(day)
+        last = batches[-1][-1] if batches else None
+        if last is None or last[0] != day[0] or day[1] - last[1] != timedelta(days=1) or total + rows > budget:
+            batches.append([day])
+            total = rows
+        else:
+            batches[-1].append(day)
+            total += rows
+    return batches
+
+
+def _rows_of_day(day: Day, spans: Sequence[Span], previous: Sequence[Path]) -> float:
+    """The rows the rules read for ``day``: its stored current rows, and the run's rows of it (a file's rows
+    spread evenly over the days it covers; all of them where its days are unknown)."""
+    stored = sum(pq.ParquetFile(p).metadata.num_rows for p in previous)
+    new = 0.0
+    for s in spans:
+        if s.touches(*day):
+            days = (s.last - s.first).days + 1 if s.first is not None and s.last is not None else 1
+            new += s.rows / days
+    return stored + new
 
 
 def _previous(
@@ -343,16 +381,19 @@ def _interval_rule(
     previous: Sequence[Path],
     touched_months: Sequence[tuple[str, date]],
     committed: set[str],
-    day: tuple[str, date],
+    days: Sequence[Day],
 ) -> None:
-    """``interval_new``: the rules over one touched day's stored rows plus the run's records of that day.
+    """``interval_new``: the rules over the touched days' stored rows plus the run's records of those days
+    (consecutive days of one area, :func:`day_batches`).
 
     Every rule ranks rows of one point, date and slot, so a day's result depends on that day's rows only.
     A confirmed row is current when its file's point record is (``confirmed_current``): the months this
     run touched come from ``monthly_new``, the other months the day's rows belong to from their stored files.
     """
     stored = _stored(previous) if previous else None
-    of_day = f"WHERE area_code = {_quote(day[0])} AND usage_date = DATE '{day[1]}'"  # constants: pushed into scans
+    (area, first), last = days[0], days[-1][1]
+    # constants: pushed into the scans
+    of_day = f"WHERE area_code = {_quote(area)} AND usage_date BETWEEN DATE '{first}' AND DATE '{last}'"
     prelim = f"SELECT * FROM internal.preliminary_history {of_day}"
     confirmed = f"SELECT * FROM internal.confirmed_history {of_day}"
     if stored:
