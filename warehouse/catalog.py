@@ -294,13 +294,16 @@ def _comment_columns(con: duckdb.DuckDBPyConnection, views: list[str]) -> None:
     A ``view.column`` entry wins; else a comment the view's builder gave the column stays; else the
     column's general entry.
     """
+    statements = []
     for view in views:
         for column, existing in con.execute(
             "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ?", [view]
         ).fetchall():
             comment = COLUMN_COMMENTS.get(f"{view}.{column}") or existing or COLUMN_COMMENTS.get(column)
             if comment and comment != existing:
-                con.execute(f'COMMENT ON COLUMN main.{view}."{column}" IS {_quote(comment)}')
+                statements.append(f'COMMENT ON COLUMN main.{view}."{column}" IS {_quote(comment)};')
+    if statements:
+        con.execute("\n".join(statements))  # one call: parsed and run in turn, without a round trip each
 
 
 def _create_ledger(con: duckdb.DuckDBPyConnection, paths: Sequence[Path]) -> None:
