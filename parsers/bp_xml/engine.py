@@ -514,7 +514,7 @@ def _daily_table(container: etree._Element | None, count: int, kind: MessageKind
 
 
 def _w5_table(container: etree._Element | None, count: int, kind: MessageKind, ns: str | None) -> pa.Table:
-    return extract_rows(container, count, W5_ROW, kind, ns) if count else _empty(W5_ROW)
+    return whole_rows(container, W5_ROW, kind, ns) if count else _empty(W5_ROW)
 
 
 def _parse_in_pieces(

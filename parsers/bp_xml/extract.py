@@ -196,16 +196,17 @@ def whole_rows(container: etree._Element, spec: RowSpec, kind: MessageKind, ns: 
 def element_rows(container: etree._Element, spec: RowSpec, kind: MessageKind, ns: str | None) -> pa.Table | None:
     """Rows of every record of ``container`` from the ``.text`` of each value element, gathered per column in
     document order by ``iter(tag)`` (C), trimmed and typed by Arrow compute: no per-row Python, no XSLT.
+    An outer level's records are walked in Python (a slot of a per-day file, a point and its days of a
+    monthly file: a few per thousand rows), and their values repeated down in Arrow.
 
     The columns line up because the XSD allows each value element at most once per record (``xs:all``)
-    and the element that holds the innermost records holds nothing else; a column whose element count
-    is not the number of rows (an optional element left out) gives None. So does what the XSLT would
-    read differently: a column fed by several elements, a date column, a value with whitespace inside
-    (``normalize-space`` collapses it), more than two levels. The caller then uses the XSLT.
+    and the element that holds a level's records holds nothing else; a column whose element count is
+    neither the number of rows nor zero (an optional element left out of some records) gives None. So does
+    what the XSLT would read differently: a column fed by several elements, a value with whitespace inside
+    (``normalize-space`` collapses it). The caller then uses the XSLT.
     """
-    if len(spec.levels) > 2 or not len(container) or any(arrow_type(c) == pa.date32() for c in spec.columns):
+    if not len(container):
         return None
-    *outer, last = spec.levels
     tags: dict[str, str] = {}
     records = (etree.QName(container[0]).localname, *(lv.path.rpartition("/")[2] for lv in spec.levels[1:]))
     for level, record in zip(spec.levels, records, strict=True):
@@ -215,44 +216,49 @@ def element_rows(container: etree._Element, spec: RowSpec, kind: MessageKind, ns
             if len(names) != 1:
                 return None
             tags[column] = f"{{{ns}}}{names[0]}" if ns else names[0]
-    if not outer:
-        groups = [container]
-        outer_values: dict[str, list[str | None]] = {}
-        counts = [len(container)]
-    else:
-        holder = "/".join(f"{{{ns}}}{p}" if ns else p for p in last.path.split("/")[:-1])
-        outer_values = {c: [] for c in outer[0].columns}
-        groups, counts = [], []
-        for record in container:
-            for column in outer[0].columns:
-                outer_values[column].append(record.findtext(tags[column]))
-            group = record.find(holder) if holder else record
-            if group is not None:
-                groups.append(group)
-            counts.append(len(group) if group is not None else 0)
-    rows = sum(counts)
+    *outer, last = spec.levels
+    level_records: list[etree._Element] = list(container)
+    holders: list[etree._Element] = [container]  # the elements holding the innermost records
+    above: list[pa.Table] = []  # each outer level's columns, and how many records of the next level it holds
+    for depth, level in enumerate(outer):
+        holder = "/".join(f"{{{ns}}}{p}" if ns else p for p in spec.levels[depth + 1].path.split("/")[:-1])
+        groups = [r.find(holder) if holder else r for r in level_records]
+        columns: dict[str, pa.Array] = {ROWS: pa.array([len(g) if g is not None else 0 for g in groups], pa.int64())}
+        for column in level.columns:
+            typed = _typed([r.findtext(tags[column]) for r in level_records], column, len(level_records))
+            if typed is None:
+                return None
+            columns[column] = typed
+        above.append(pa.table(columns))
+        holders = [g for g in groups if g is not None]
+        if depth + 1 < len(outer):  # the next level's records, walked in turn (never the innermost ones)
+            level_records = [record for g in holders for record in g]
+    rows = sum(len(h) for h in holders)
     inner: dict[str, pa.Array] = {}
     for column in last.columns:
-        texts = [e.text for group in groups for e in group.iter(tags[column])]
-        typed = _typed(texts, column) if len(texts) == rows else None
+        typed = _typed([e.text for h in holders for e in h.iter(tags[column])], column, rows)
         if typed is None:
             return None
         inner[column] = typed
-    table = pa.table({c: inner[c] for c in last.columns}) if inner else pa.table({})
-    if not outer:
+    table = pa.table(inner)
+    if not above:
         return table
-    above: dict[str, pa.Array] = {ROWS: pa.array(counts, pa.int64())}
-    for column, texts in outer_values.items():
-        typed = _typed(texts, column)
-        if typed is None:
-            return None
-        above[column] = typed
-    return fill_down(pa.table(above), table, spec.columns)
+    outside = above[0]  # each outer level's values repeated down to the next level's records, then to the rows
+    for level in above[1:]:
+        outside = fill_down(outside, level, (*(c for c in outside.column_names if c != ROWS), *level.column_names))
+    return fill_down(outside, table, spec.columns)
 
 
-def _typed(texts: list[str | None], column: str) -> pa.Array | None:
+def _typed(texts: list[str | None], column: str, rows: int) -> pa.Array | None:
     """Element texts as the column's Arrow type, read as the XSLT and CSV reader read them: surrounding
-    XML whitespace dropped, empty text NULL; None when a value holds whitespace inside."""
+    XML whitespace dropped, empty text NULL, a date ``YYYYMMDD`` as a calendar date (an impossible one is
+    an error); every row NULL when no record has the element. None when the texts are not one per row, or
+    a value holds whitespace inside."""
+    typ = arrow_type(column)
+    if not texts:
+        return pa.nulls(rows, typ)
+    if len(texts) != rows:
+        return None
     values = pa.array(texts, pa.string())
     if _holds_xml_space(values):  # trimmed only then: the usual piece has none
         values = pc.utf8_trim(values, XML_SPACE)
@@ -261,7 +267,9 @@ def _typed(texts: list[str | None], column: str) -> pa.Array | None:
     empty = pc.equal(values, "")
     if pc.any(empty).as_py():
         values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
-    typ = arrow_type(column)
+    if typ == pa.date32():  # the XSD's Date8 is eight digits: YYYY-MM-DD for Arrow's date parser
+        parts = [pc.utf8_slice_codeunits(values, a, b) for a, b in ((0, 4), (4, 6), (6, 8))]
+        values = pc.binary_join_element_wise(*parts, "-")
     return values if typ == pa.string() else values.cast(typ)
 
 
