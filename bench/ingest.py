@@ -24,7 +24,7 @@ For each shape, in one run:
 (c') start-up: the CPU time of a child process that only imports what a loading ``takuso ingest`` imports
      (the CLI, the parsers, DuckDB, the catalog and reconciliation views, pandas through pyarrow) -- the
      part of (b) that (e) does not count;
-(d) the floor: lxml's own parse of one file's XML into a tree plus XSD validation of that tree;
+(d) the floor: lxml's own parse of one file's XML into a tree plus XSD validation of that tree (best of three);
 (e) where the CPU goes: the same ingest once more in this process on one thread, the CPU time of
     each stage's functions summed (its imports done before: (b) is about (c') + (e) + what running on
     several threads adds).
@@ -240,22 +240,29 @@ def naive_baseline(shape: Shape, paths: list[Path]) -> int:
     return values
 
 
+FLOOR_TRIES = 3
+
+
 def floor_of(shape: Shape, path: Path) -> tuple[float, int]:
-    """CPU seconds of lxml's parse into a tree plus XSD validation of one file, and the values in it."""
+    """CPU seconds of lxml's parse into a tree plus XSD validation of one file (the best of
+    :data:`FLOOR_TRIES`, so a lower floor than one try: takuso's own run is measured once), and the values
+    in it."""
     from parsers.bp_xml.schema import compiled_schema
 
     schema = compiled_schema(KINDS_BY_NAME[shape.kind])
     data = xml_of(path)
     parser = etree.XMLParser(huge_tree=True, collect_ids=False)
     etree.fromstring(data[: 1 << 20] + b"", etree.XMLParser(recover=True))  # warm the allocator a little
-    t = time.process_time()
-    tree = etree.fromstring(data, parser)
-    ok = schema.validate(tree)
-    cpu = time.process_time() - t
-    if not ok:
-        raise SystemExit(f"{path.name} does not validate: {schema.error_log}")
-    del tree
-    return cpu, shape.points * shape.values_per_point
+    best = float("inf")
+    for _ in range(FLOOR_TRIES):  # the best of three: a tree of ~100 MB of XML is at the mercy of the machine
+        t = time.process_time()
+        tree = etree.fromstring(data, parser)
+        ok = schema.validate(tree)
+        best = min(best, time.process_time() - t)
+        if not ok:
+            raise SystemExit(f"{path.name} does not validate: {schema.error_log}")
+        del tree
+    return best, shape.points * shape.values_per_point
 
 
 class TreeRss:
@@ -512,7 +519,7 @@ def bench_shape(shape: Shape, out: Path, profile: bool) -> dict:
           f"  (CPU {again['cpu']:.2f} s)")  # fmt: skip
     print(f"  (c') start-up (Python and a loading run's imports) CPU {startup:.2f} s = "
           f"{startup / values * 1e6:.2f} us/value")  # fmt: skip
-    print(f"  (d) floor (lxml parse + XSD of one file) {floor_per_value:.2f} us/value; takuso "
+    print(f"  (d) floor (lxml parse + XSD of one file, best of {FLOOR_TRIES}) {floor_per_value:.2f} us/value; takuso "
           f"{cpu_per_value:.2f} us/value = {figures['cpu_over_floor']:.2f}x the floor")  # fmt: skip
     print(f"      peak RSS of the process tree {first['peak_rss_mb']:.0f} MB; "
           f"Parquet {figures['parquet_bytes_per_value']} bytes/value")  # fmt: skip
