@@ -217,7 +217,7 @@ def element_rows(container: etree._Element, spec: RowSpec, kind: MessageKind, ns
                 return None
             tags[column] = f"{{{ns}}}{names[0]}" if ns else names[0]
     *outer, last = spec.levels
-    level_records: list[etree._Element] = list(container)
+    level_records: list[etree._Element] = list(container) if outer else []  # never the innermost records
     holders: list[etree._Element] = [container]  # the elements holding the innermost records
     above: list[pa.Table] = []  # each outer level's columns, and how many records of the next level it holds
     for depth, level in enumerate(outer):
