@@ -435,7 +435,7 @@ def stage_breakdown(paths: list[Path], warehouse: Path) -> tuple[dict[str, float
     try:
         t = time.process_time()
         ingest(
-            sources_for(paths, "03", "default"),
+            sources_for(paths, None, "default"),  # as (b): the files say their area
             WarehouseLayout(warehouse),
             workers=1,
             threads=1,
