@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -183,32 +183,38 @@ def update_current(layout: WarehouseLayout, run_id: str, ledger: pa.Table, publi
     root.mkdir(parents=True, exist_ok=True)
     _mark_version(root)
     scratch = layout.staging / f"{run_id}-current"  # DuckDB spills here when a night outgrows its memory
+    # which days each 30-minute file covers, from its statistics: read once, for both steps (a file the first
+    # step rewrites in the current form is not one the rules read)
+    spans = {
+        folder: [span_of(p) for p in published if p.is_relative_to(layout.dataset_dir(folder))]
+        for folder in _INTERVAL_INPUTS
+    }
     try:
-        linked, written = write_fresh_days(layout, run_id, ledger, published, committed)
+        linked, written = write_fresh_days(layout, run_id, ledger, spans, committed)
         rest = [p for p in published if p not in linked]
         if any(p.is_relative_to(layout.dataset_dir(folder)) for p in rest for folder in _RULE_INPUTS):
-            written += _apply_rules(layout, run_id, ledger, rest, committed, scratch)
+            unlinked = [s for folder in _INTERVAL_INPUTS for s in spans[folder] if s.path not in linked]
+            written += _apply_rules(layout, run_id, ledger, rest, unlinked, committed, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return written
 
 
 def write_fresh_days(
-    layout: WarehouseLayout, run_id: str, ledger: pa.Table, published: Sequence[Path], committed: set[str]
+    layout: WarehouseLayout, run_id: str, ledger: pa.Table, spans: Mapping[str, Sequence[Span]], committed: set[str]
 ) -> tuple[set[Path], list[Path]]:
     """Days with no current file yet that the run's preliminary files make on their own, no key twice:
     the rules would keep every row, so the day's current file is those rows in the current form. Made by
     one file, that file's history Parquet is rewritten in the current form and the day's current file is
     a hard link to it; made by several, their rows are written as the day's current file.
 
-    Returns the history files used so (they need no rule) and the current files made.
+    ``spans`` are the run's 30-minute history files by folder (preliminary, confirmed). Returns the history
+    files used so (they need no rule) and the current files made.
     """
     root = current_root(layout)
-    spans = {folder: [span_of(p) for p in published if p.is_relative_to(layout.dataset_dir(folder))]
-             for folder in (_PRELIMINARY, _CONFIRMED)}  # fmt: skip
     taken = {key for key in {(s.area, s.one_day) for s in spans[_PRELIMINARY] if s.one_day is not None}
              if _previous((INTERVAL, INTERVAL_HIDDEN), root, [key], committed)}  # fmt: skip
-    days = fresh_days(spans[_PRELIMINARY], spans[_CONFIRMED], taken)  # type: ignore[arg-type]
+    days = fresh_days(spans[_PRELIMINARY], spans[_CONFIRMED], taken)
     if not days:
         return set(), []
     per_slot = _per_slot_rows(layout, ledger, {p: key for key, paths in days.items() for p in paths})
@@ -271,10 +277,12 @@ def _apply_rules(
     run_id: str,
     ledger: pa.Table,
     published: Sequence[Path],
+    spans: Sequence[Span],
     committed: set[str],
     scratch: Path,
 ) -> list[Path]:
-    """The rules over the touched partitions' stored rows and the run's records (``published``)."""
+    """The rules over the touched partitions' stored rows and the run's records (``published``; ``spans``:
+    the days its 30-minute files cover)."""
     from warehouse.catalog import create_datasets_over
 
     root = current_root(layout)
@@ -295,8 +303,6 @@ def _apply_rules(
             "SELECT DISTINCT area_code, usage_date FROM internal.preliminary_history UNION "
             "SELECT DISTINCT area_code, usage_date FROM internal.confirmed_history",
         )
-        inputs = [layout.dataset_dir(f) for f in _INTERVAL_INPUTS]
-        spans = [span_of(p) for p in published if any(p.is_relative_to(folder) for folder in inputs)]
         before = {day: _previous((INTERVAL, INTERVAL_HIDDEN), root, [day], committed) for day in days}
         for batch in day_batches(days, lambda day: _rows_of_day(day, spans, before[day]), BATCH_ROWS):
             # a few days at a time: memory bounded by the batch's rows, each day's rows computed once
