@@ -34,6 +34,21 @@ def records_of(
     return root.find(f"{q('JPMGRP')}/{q('JPTRM')}/{q('JPM00010')}"), parse_bp_filename(path.name).kind, ns
 
 
+def read_as_the_xslt(
+    container: etree._Element, spec: RowSpec, kind: MessageKind, ns: str | None, by_element: bool, compare: bool = True
+) -> pa.Table | None:
+    """Element by element (or not, as ``by_element`` says), and with ``compare`` exactly the XSLT's rows,
+    through :func:`whole_rows` too. Returns the element-by-element rows."""
+    rows = element_rows(container, spec, kind, ns)
+    assert (rows is not None) == by_element
+    if compare:
+        reference = extract_rows(container, len(container), spec, kind, ns)
+        assert whole_rows(container, spec, kind, ns).equals(reference)
+        if rows is not None:
+            assert rows.equals(reference)
+    return rows
+
+
 @pytest.mark.parametrize(
     ("prefix", "spec"),
     [("W41120", W4_DAILY_ROW), ("W40120", W4_DAILY_ROW), ("W41110", W4_ROW), ("W51220", W5_ROW), ("W51210", W5_ROW)],
@@ -71,12 +86,7 @@ def test_element_rows_read_what_the_xslt_reads_or_leave_it_to_the_xslt(
     sample_bp: Path, change: tuple[bytes, bytes], by_element: bool
 ) -> None:
     container, kind, ns = records_of(sample_bp, "W41120", "03", change)
-    rows = element_rows(container, W4_DAILY_ROW, kind, ns)
-    assert (rows is not None) == by_element
-    reference = extract_rows(container, len(container), W4_DAILY_ROW, kind, ns)
-    assert whole_rows(container, W4_DAILY_ROW, kind, ns).equals(reference)
-    if rows is not None:
-        assert rows.equals(reference)
+    read_as_the_xslt(container, W4_DAILY_ROW, kind, ns, by_element)
 
 
 @pytest.mark.parametrize(
@@ -95,15 +105,11 @@ def test_a_monthly_files_three_levels_read_element_by_element(
 ) -> None:
     """月間確定使用量: a point, its days, their slots; the point's and the day's values repeated down."""
     container, kind, ns = records_of(sample_bp, "W51210", "03", change)
-    rows = element_rows(container, W5_ROW, kind, ns)
-    assert (rows is not None) == by_element
-    if change[1] == b"<JP06423>2024 0401</JP06423>":
-        return  # not a valid Date8: the piece never gets here (XSD), and the XSLT would make no date of it
-    reference = extract_rows(container, len(container), W5_ROW, kind, ns)
-    assert whole_rows(container, W5_ROW, kind, ns).equals(reference)
+    # a date with a space inside is no valid Date8: the piece never gets here (XSD), and the XSLT makes no date
+    valid = change[1] != b"<JP06423>2024 0401</JP06423>"
+    rows = read_as_the_xslt(container, W5_ROW, kind, ns, by_element, compare=valid)
     if rows is not None:
-        assert rows.equals(reference)
-        assert rows.num_rows == reference.num_rows > 1000
+        assert rows.num_rows > 1000
 
 
 def test_an_impossible_date_is_an_error_as_in_the_xslt(sample_bp: Path) -> None:
