@@ -163,15 +163,17 @@ def test_a_current_state_of_another_layout_is_rebuilt(tmp_path: Path) -> None:
         assert rows(con, "interval_usage") == before
 
 
-@pytest.mark.parametrize("batch_rows", [1, 2000])
+@pytest.mark.parametrize(("batch_rows", "writers"), [(1, 1), (1, 2), (2000, 2)])
 def test_the_rules_a_few_days_at_a_time_give_the_same_state(
-    batch_rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    batch_rows: int, writers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The 30-minute rules take consecutive days in batches of bounded rows (``BATCH_ROWS``): a day at a
-    time (1), or a few (2,000 rows: four days of these files), the stored state is the same."""
+    time (1), or a few (2,000 rows: four days of these files), the stored state is the same; so it is
+    whether the partition files are written one after the other or side by side (``WRITERS``)."""
     import warehouse.current
 
     monkeypatch.setattr(warehouse.current, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(warehouse.current, "WRITERS", writers)
     files = write_area(tmp_path / "in" / "03", "03", SAMPLE_MONTH, seed=SEED, low_points=3, high_points=1)
     layout = WarehouseLayout(tmp_path / "wh")
     ingest(sources_for(files, "03", "default"), layout, workers=1)

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -104,6 +107,8 @@ _RULE_INPUTS = (_PRELIMINARY, _CONFIRMED, "points/kind=monthly_usage")  # what t
 CURRENT_ROW_GROUP = 122_880
 MEMORY_LIMIT = "512MB"
 """DuckDB's memory for the rules: a bigger night spills to the warehouse's staging folder instead."""
+WRITERS = os.cpu_count() or 1
+"""Partition files written side by side (each DuckDB ``COPY`` or Arrow write works without Python's lock)."""
 BATCH_ROWS = 400_000
 """Rows the 30-minute rules take at a time (consecutive days, :func:`day_batches`): a month of confirmed
 usage for 700 points goes through in three passes, not 30 scans of its files; the memory a pass takes
@@ -218,22 +223,43 @@ def write_fresh_days(
     if not days:
         return set(), []
     per_slot = _per_slot_rows(layout, ledger, {p: key for key, paths in days.items() for p in paths})
-    used: set[Path] = set()
-    written: list[Path] = []
-    for key, paths in days.items():
-        parts = [(pq.ParquetFile(p).read(), per_slot.filter(pc.equal(per_slot["file_id"], _file_id(p)))) for p in paths]
+
+    def write_day(key: Day, paths: list[Path]) -> Path | None:
+        parts = [  # one thread each: the days are already side by side
+            (pq.ParquetFile(p).read(use_threads=False), per_slot.filter(pc.equal(per_slot["file_id"], _file_id(p))))
+            for p in paths
+        ]
         table = current_form(parts, per_slot.schema, INTERVAL.sort.split(", "))
         if table is None:  # a key twice: the rules decide
-            continue
+            return None
         target = INTERVAL.partition_folder(root, *key) / f"{run_id}.parquet"
         if len(paths) == 1:
             write_in_place(paths[0], table, parquet_options(table), CURRENT_ROW_GROUP)
             link_or_copy(paths[0], target)
         else:
             write_in_place(target, table, parquet_options(table), CURRENT_ROW_GROUP)
-        used.update(paths)
-        written.append(target)
+        return target
+
+    used: set[Path] = set()
+    written: list[Path] = []
+    with _side_by_side(len(days)) as run:  # Arrow reads, sorts and writes without Python's lock
+        for paths, target in zip(days.values(), run(lambda day: write_day(*day), days.items()), strict=True):
+            if target is not None:
+                used.update(paths)
+                written.append(target)
     return used, written
+
+
+@contextmanager
+def _side_by_side(jobs: int) -> Iterator[Callable[[Callable, Iterable], Iterator]]:
+    """``map`` over :data:`WRITERS` threads (in order), or in this thread when there is one job or one core.
+
+    A night's serial tail (the current state after every file is parsed) otherwise keeps one core idle."""
+    if jobs <= 1 or WRITERS <= 1:
+        yield map
+        return
+    with ThreadPoolExecutor(min(WRITERS, jobs), thread_name_prefix="current") as pool:
+        yield pool.map
 
 
 def _file_id(path: Path) -> int:
@@ -295,7 +321,7 @@ def _apply_rules(
         months = _partitions(con, f"SELECT DISTINCT area_code, target_month FROM ({_NEW_MONTHLY})")
         previous = _previous((MONTHLY, MONTHLY_HIDDEN), root, months, committed)
         source = f"({_NEW_MONTHLY})" if not previous else f"({_stored(previous)} UNION ALL BY NAME {_NEW_MONTHLY})"
-        con.execute(f"CREATE TEMP TABLE monthly_new AS {monthly_current(source)}")
+        con.execute(f"CREATE TABLE monthly_new AS {monthly_current(source)}")
         written += _write_pair(con, "monthly_new", (MONTHLY, MONTHLY_HIDDEN), months, root, run_id, committed)
         # the 30-minute rows of the touched days, both data classes
         days = _partitions(
@@ -360,13 +386,36 @@ def _write_pair(
     replaces rows no longer outranked)."""
     shown, hidden = pair
     outranked = set(_partitions(con, f"SELECT DISTINCT area_code, {shown.partition} FROM {table} WHERE NOT shown"))
-    written = []
+    jobs: list[_Job] = []
     for key in keys:
-        written.append(_write(con, table, shown, key, shown.partition_folder(root, *key), run_id))
+        jobs.append((shown, key, shown.partition_folder(root, *key)))
         folder = hidden.partition_folder(root, *key)
         if key in outranked or _newest(folder, committed):
-            written.append(_write(con, table, hidden, key, folder, run_id))
-    return written
+            jobs.append((hidden, key, folder))
+    return _write_all(con, table, jobs, run_id)
+
+
+_Job = tuple[CurrentDataset, tuple[str, date], Path]  # a partition file to write: dataset, partition, folder
+
+
+def _write_all(con: duckdb.DuckDBPyConnection, table: str, jobs: Sequence[_Job], run_id: str) -> list[Path]:
+    """The partition files of ``jobs`` from ``table``, on a cursor per thread
+    (:func:`_side_by_side`); ``table`` is a table of the database, not a TEMP one, so every cursor sees it."""
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def write(job: _Job) -> Path:
+        if not hasattr(local, "cursor"):
+            local.cursor = con.cursor()
+            cursors.append(local.cursor)
+        return _write(local.cursor, table, *job, run_id)
+
+    try:
+        with _side_by_side(len(jobs)) as run:
+            return list(run(write, jobs))
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
@@ -414,7 +463,7 @@ def _interval_rule(
         winners += f" UNION ALL BY NAME SELECT * FROM read_parquet({_files_sql(files)}, hive_partitioning = false)"
     con.execute(f"CREATE OR REPLACE TEMP VIEW monthly_winners AS {winners}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE interval_new AS {preliminary_current(f'({prelim})')} "
+        f"CREATE OR REPLACE TABLE interval_new AS {preliminary_current(f'({prelim})')} "
         f"UNION ALL BY NAME {confirmed_current('confirmed_input', 'monthly_winners')}"
     )
 
@@ -484,17 +533,17 @@ def rebuild_current(layout: WarehouseLayout) -> None:
         create_datasets(con, layout)
         for view in HISTORY_VIEWS:
             con.execute(f"CREATE VIEW internal.{view.name} AS {view.sql}")
-        con.execute(f"CREATE TEMP TABLE monthly_new AS {monthly_current(f'({_NEW_MONTHLY})')}")
+        con.execute(f"CREATE TABLE monthly_new AS {monthly_current(f'({_NEW_MONTHLY})')}")
         con.execute(
-            "CREATE TEMP TABLE interval_new AS "
+            "CREATE TABLE interval_new AS "
             f"{preliminary_current('internal.preliminary_history')} UNION ALL BY NAME "
             f"{confirmed_current('internal.confirmed_history', 'monthly_new')}"
         )
         for table, ds in zip(
             ("monthly_new", "monthly_new", "interval_new", "interval_new"), CURRENT_DATASETS, strict=True
         ):
-            for key in _partitions(con, f"SELECT DISTINCT area_code, {ds.partition} FROM {table} WHERE {ds.rows}"):
-                _write(con, table, ds, key, ds.partition_folder(building, *key), committed[-1])
+            keys = _partitions(con, f"SELECT DISTINCT area_code, {ds.partition} FROM {table} WHERE {ds.rows}")
+            _write_all(con, table, [(ds, key, ds.partition_folder(building, *key)) for key in keys], committed[-1])
     shutil.rmtree(scratch, ignore_errors=True)
     building.mkdir(parents=True, exist_ok=True)
     _mark_version(building)
