@@ -19,7 +19,9 @@ For each shape, in one run:
     the value record and its context element (slot, day), a dict of each record's children, ``clear()``
     and deleting earlier siblings; no validation, nothing stored;
 (b) ``takuso ingest`` of all the shape's files into an empty warehouse, as a separate process (both
-    cores): wall time, CPU time of its process tree (user + sys), peak RSS of the tree (sampled);
+    cores): wall time, CPU time of its process tree (user + sys), peak RSS of the tree (sampled), and
+    the wall time of its phases as it prints them (start-up is the rest): the files side by side, then
+    the current state and the catalog;
 (c) ``takuso ingest`` again (every file already loaded): wall and CPU time;
 (c') start-up: the CPU time of a child process that only imports what a loading ``takuso ingest`` imports
      (the CLI, the parsers, DuckDB, the catalog and reconciliation views, pandas through pyarrow) -- the
@@ -42,6 +44,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -327,7 +330,12 @@ def run_ingest(paths: list[Path], warehouse: Path) -> dict:
         print(out[-3000:], err[-3000:])
         raise SystemExit(f"takuso ingest failed with {proc.returncode}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "peak_rss_mb": sampler.peak_total / 2**20}
+    phases = {name: float(seconds) for name, seconds in PHASE.findall(out)}  # the run's own timings line
+    return {"wall": wall, "cpu": cpu, "peak_rss_mb": sampler.peak_total / 2**20, "phases": phases}
+
+
+PHASE = re.compile(r"(files|current state|catalog) ([0-9.]+) s")
+"""A phase in the line ``takuso ingest`` prints after its table (``IngestReport.timings``)."""
 
 
 LOADING_IMPORTS = (
@@ -515,6 +523,13 @@ def bench_shape(shape: Shape, out: Path, profile: bool) -> dict:
     print(f"  (a) naive iterparse  {naive_values:>11,} records {naive_wall:7.2f} s  (CPU {naive_cpu:.2f} s)")
     print(f"  (b) takuso ingest    {values:>11,} values  {first['wall']:7.2f} s  (CPU {first['cpu']:.2f} s)"
           f"  ratio {ratio:.2f}x")  # fmt: skip
+    phases = first["phases"]
+    serial = first["wall"] - phases.get("files", 0.0)  # start-up, current state, catalog: mostly one core
+    figures["phases_s"] = {"start-up": round(serial - sum(v for k, v in phases.items() if k != "files"), 2)} | {
+        k: round(v, 2) for k, v in phases.items()
+    }
+    print("      wall by phase: " + ", ".join(f"{k} {v:.2f} s" for k, v in figures["phases_s"].items())
+          + f"; outside the files {serial / first['wall'] * 100:.0f} % of the wall time")  # fmt: skip
     print(f"  (c) re-ingest        {again['wall']:.2f} s = {figures['reingest_over_first'] * 100:.1f} % of (b)"
           f"  (CPU {again['cpu']:.2f} s)")  # fmt: skip
     print(f"  (c') start-up (Python and a loading run's imports) CPU {startup:.2f} s = "

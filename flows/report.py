@@ -59,6 +59,8 @@ def print_summary(result: NightlyResult, console: Console | None = None) -> None
         console.print(f"[red]rejected[/red] (quarantined) {escape(message)}", soft_wrap=True)
     if result.inbox_files:
         console.print(f"inbox: {result.inbox_files} file(s) taken in and moved into the raw landing zone")
+    if result.ingest_timings:
+        console.print(f"[dim]ingest: {escape(result.ingest_timings)}[/dim]")
     for line in reconcile_lines(result):
         console.print(escape(line))
     console.print(f"exit status {result.exit_code}")
@@ -106,6 +108,8 @@ def summary_markdown(result: NightlyResult) -> str:
         lines += [f"- {m.splitlines()[0] if m else m}" for m in result.rejected_messages]
     if result.inbox_files:
         lines += ["", f"Inbox: {result.inbox_files} file(s) taken in and moved into the raw landing zone."]
+    if result.ingest_timings:
+        lines += ["", f"Ingest: {result.ingest_timings}."]
     rec = reconcile_lines(result)
     if rec:
         lines += ["", "## Reconciliation", "", *(f"- {line}" for line in rec)]

@@ -315,6 +315,7 @@ class NightlyResult:
     reconcile: ReconcileOutcome | None = None
     error: str | None = None  # configuration or usage error: exit 2
     rejected_messages: list[str] = field(default_factory=list)
+    ingest_timings: str = ""  # wall time of the ingest's phases (IngestReport.timings)
 
     @property
     def exit_code(self) -> int:
@@ -363,6 +364,7 @@ def summarize(
         row.failures += [f"{f.name}: {f.message}" if f.name else f.message for f in pull.failures]
     if outcome is not None:
         result.run_id = outcome.report.run_id
+        result.ingest_timings = outcome.report.timings()
         result.months = outcome.months
         result.inbox_files = sum(1 for origin in outcome.origins.values() if origin == "inbox")
         for fr in outcome.report.files:

@@ -21,3 +21,4 @@ def test_the_benchmark_loads_every_value_of_every_shape(tmp_path: Path) -> None:
         stages = results[name]["stages_us_per_value"]
         assert stages["parse + XSD"] > 0 and stages["extraction"] > 0 and stages["Parquet"] > 0
         assert results[name]["floor_us_per_value"] > 0 and results[name]["peak_rss_tree_mb"] > 0
+        assert set(results[name]["phases_s"]) == {"start-up", "files", "current state", "catalog"}

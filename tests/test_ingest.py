@@ -38,8 +38,15 @@ def area03(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Scenario]:
 @pytest.fixture(scope="module")
 def loaded(area03: tuple[Path, Scenario], tmp_path_factory: pytest.TempPathFactory) -> WarehouseLayout:
     layout = WarehouseLayout(tmp_path_factory.mktemp("wh"))
-    report = ingest(sources_for(sorted(area03[0].glob("*.zip")), None, "default"), layout, workers=1)
+    phases: list[str] = []
+    report = ingest(
+        sources_for(sorted(area03[0].glob("*.zip")), None, "default"), layout, workers=1, on_phase=phases.append
+    )
     assert report.count("rejected") == 0 and report.count("loaded") == len(report.files)
+    # the run says what it does after the files, and how long each phase took
+    assert phases == ["current state", "catalog"]
+    assert list(report.seconds) == ["files", "current state", "catalog"] and all(report.seconds.values())
+    assert report.timings().startswith("files ") and " · catalog " in report.timings()
     return layout
 
 
@@ -161,6 +168,7 @@ def test_re_ingest_changes_nothing(loaded: WarehouseLayout, area03: tuple[Path, 
     catalog = loaded.duckdb_file.read_bytes()
     report = ingest(sources_for(sorted(area03[0].glob("*.zip")), None, "default"), loaded, workers=1)
     assert report.count("skipped") == len(report.files) > 0
+    assert report.timings() == ""  # nothing was loaded, so no phase ran
     after = sorted(p.relative_to(loaded.root) for p in loaded.root.rglob("*") if p.is_file())
     assert before == after and loaded.duckdb_file.read_bytes() == catalog
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -414,12 +415,16 @@ def ingest(
     extra_views: Sequence[ViewBuilder] = (),
     csv_aliases: Path | None = None,
     threads: int = 0,
+    on_phase: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Ingest ``sources`` as one run (the caller holds the warehouse lock).
 
     ``csv_aliases`` is the user's alias map for the CSV forms, merged over the built-in one.
 
     ``extra_views`` are passed to :func:`warehouse.catalog.build_catalog` when the catalog is rebuilt.
+
+    ``on_file`` hears of every file as it is decided, ``on_phase`` of the phases after the files (``current
+    state``, ``catalog``) as they begin; ``report.seconds`` says how long each phase took.
 
     ``mapper(prepare_file, jobs)`` runs the per-file preparation elsewhere (e.g. a Dask cluster) and yields
     the results in job order; by default ``workers`` threads on this machine (0: one per core). A file's
@@ -433,6 +438,7 @@ def ingest(
     """
     run_id = new_run_id()
     report = IngestReport(run_id)
+    started = time.perf_counter()
     ledger = RunLedger(run_id)
     layout.make_private_folders()  # original files and personal data: the operator's only
     staging_root = layout.staging / run_id
@@ -565,6 +571,7 @@ def ingest(
     for src, sha, size in same_content:
         _same_content_as_earlier(layout, src, sha, size, first_outcome, report, ledger, run_id, on_file)
     shutil.rmtree(staging_root, ignore_errors=True)
+    report.seconds["files"] = time.perf_counter() - started
     if not ledger.rows:  # everything was skipped: nothing changes, not even the catalog
         if rebuild and catalog_stale(layout):
             build_catalog(layout, extra_views)
@@ -574,12 +581,20 @@ def ingest(
     up_to_date = not catalog_stale(layout)
     written: list[Path] = []
     if published:  # the current state of every partition the run touched, before the run counts
+        began = time.perf_counter()
+        if on_phase:
+            on_phase("current state")
         written = update_current(layout, run_id, pa.Table.from_pylist(ledger.rows, schema=LEDGER_SCHEMA), published)
+        report.seconds["current state"] = time.perf_counter() - began
     write_ledger(layout, ledger)
     summary = {"files": len(report.files), "loaded": report.count("loaded"), "rows": report.rows}
     commit_run(layout, run_id, summary | marker_entry(ledger.rows))
     if rebuild:
+        began = time.perf_counter()
+        if on_phase:
+            on_phase("catalog")
         reuse = CatalogBuild(layout.duckdb_file, *touched_partitions(written)) if up_to_date else CatalogBuild()
         build_catalog(layout, extra_views, reuse)
+        report.seconds["catalog"] = time.perf_counter() - began
     prune_current(layout)
     return report

@@ -55,6 +55,13 @@ class FileReport:
 class IngestReport:
     run_id: str
     files: list[FileReport] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall seconds of each phase of a run that loaded something: ``files`` (hashed, parsed, validated and
+    staged, side by side), ``current state``, ``catalog``; a phase the run skipped is absent."""
+
+    def timings(self) -> str:
+        """``files 5.21 s · current state 1.03 s · catalog 0.45 s`` (empty when nothing was timed)."""
+        return " · ".join(f"{phase} {seconds:.2f} s" for phase, seconds in self.seconds.items())
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)

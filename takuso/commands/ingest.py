@@ -90,6 +90,8 @@ def run_ingest(
                 f"[red]rejected {escape(f.file_name)}[/red] (quarantined):\n{escape(f.message)}", soft_wrap=True
             )
     console.print(summary_table(report))
+    if report.seconds:
+        console.print(f"[dim]{escape(report.timings())}[/dim]")
     console.print(escape(f"warehouse: {layout.root}  (catalog {layout.duckdb_file.name}, run {report.run_id})"))
     return report.exit_code
 
@@ -110,6 +112,10 @@ def _ingest_with_progress(files, layout, area, account, workers, console, csv_al
             progress.update(task, advance=1, description=escape(f"{fr.status:8} {fr.file_name}"))
             progress.refresh()
 
+        def phase(name: str) -> None:  # after the files: what the run is doing now
+            progress.update(task, description=escape(f"writing the {name}"))
+            progress.refresh()
+
         sources = sources_for(files, area, account)
         report = all_loaded(sources, layout, on_file=advance)  # every file loaded: a hash per file, no more
         if report is not None:
@@ -121,6 +127,7 @@ def _ingest_with_progress(files, layout, area, account, workers, console, csv_al
             layout,
             workers=workers,
             on_file=advance,
+            on_phase=phase,
             extra_views=[reconciliation_views],
             csv_aliases=csv_aliases,
         )
