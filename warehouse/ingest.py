@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from core.files import atomic_write_bytes, copy_atomic
 from core.inputs import AreaClaim, decide_area, is_csv, said_by
+from core.memory import keep_freed_memory
 from core.paths import PERSONAL, PRIVATE_FILE, WarehouseLayout
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.problems import Rule
@@ -492,6 +493,7 @@ def ingest(
         todo.append((src, sha, size))
     if not todo and not (rebuild and catalog_stale(layout)) and current_state_versioned(layout):
         return report  # every file already loaded: nothing changes, and nothing more is imported
+    keep_freed_memory()  # every piece builds and frees a tree: reuse its pages rather than fault fresh ones in
     from parsers.bp_xml import area, validate  # noqa: F401  (once, here: not by the file threads side by side)
     from warehouse.catalog import CatalogBuild, build_catalog
     from warehouse.current import current_is_stale, prune_current, rebuild_current, touched_partitions, update_current
