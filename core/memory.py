@@ -6,10 +6,11 @@ A loading run builds and frees a tree of tens of MB for every piece of every fil
 of a few MB for every piece and Parquet page. glibc's defaults hand memory of such sizes back to the kernel
 as soon as it is free (blocks above an ``mmap`` threshold that grows only slowly, and the top of a heap
 above 128 KB), so the next piece touches fresh pages again. On the current-day bench shape (48 files of
-10,000 points) a run took 170,000 page faults and 1.0-1.4 s of system time; with the settings below,
-55,000 and 0.7-0.9 s (the same settings given from outside with ``GLIBC_TUNABLES``: either one alone
-left the faults at 200,000). Memory stays bounded: each heap keeps at most :data:`TRIM_THRESHOLD` of free
-memory at its top, and the peak resident size of that run rose from 360 to 380 MB.
+10,000 points) a run took 167,000-170,000 page faults; with the settings below 54,000-55,000, and its
+system time fell from 0.5-1.4 s to 0.3-0.9 s (side by side, several runs; either setting alone left the
+faults at 200,000). Memory stays bounded: each heap keeps at most :data:`TRIM_THRESHOLD` of free memory
+at its top. A trim threshold of 32 MB saved no more faults and raised the per-day shape's peak resident
+size by 20-40 MB; with 16 MB it stayed within the runs' noise (503-533 MB without, 511-535 MB with).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # <malloc.h>
 MMAP_THRESHOLD = 32 << 20
 """Blocks from this size up are mapped on their own (and unmapped when freed); smaller ones, a piece's
 buffers and tree nodes included, come from the heap and are reused."""
-TRIM_THRESHOLD = 32 << 20
+TRIM_THRESHOLD = 16 << 20
 """Free memory at the top of a heap kept for reuse rather than handed back to the kernel."""
 
 _tuned = False
