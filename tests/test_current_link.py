@@ -83,6 +83,25 @@ def test_a_per_day_file_alone_is_its_days_current_file(files: dict[str, Path], t
     assert "billable_kwh" not in rebuilt.names  # derived when read
 
 
+@pytest.mark.parametrize("limit", [2_000_000, 48 * 3])  # a day of these files: 48 slots x 3 points
+def test_fresh_days_are_written_side_by_side_only_while_their_rows_fit_one_days_memory(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    import warehouse.current
+
+    monkeypatch.setattr(warehouse.current, "WRITERS", 2)
+    monkeypatch.setattr(warehouse.current, "MAX_ROWS", limit)
+    at_once: list[int] = []
+    real = warehouse.current._side_by_side
+    monkeypatch.setattr(warehouse.current, "_side_by_side", lambda jobs: at_once.append(jobs) or real(jobs))
+    days = [DAY10 + timedelta(days=n) for n in range(3)]
+    layout = WarehouseLayout(tmp_path / "wh")
+    ingest(sources_for([f for day in days for f in low_daily(files, day)], "03", "default"), layout, workers=1)
+    assert at_once == [3 if limit > 48 * 3 * 2 else 1]  # two days of 144 rows each exceed 144
+    assert [p.parent for p in current_files(layout, INTERVAL)] == [day_folder(layout, day) for day in days]
+    assert_views_equal_the_rules(layout)
+
+
 def test_a_revision_replaces_a_linked_day_and_prune_keeps_its_history(files: dict[str, Path], tmp_path: Path) -> None:
     layout = WarehouseLayout(tmp_path / "wh")
     ingest(sources_for(low_daily(files, DAY10), "03", "default"), layout, workers=1)

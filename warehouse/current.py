@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from core.files import atomic_write_bytes
 from core.paths import WarehouseLayout
-from warehouse.linked import SLOTS, Day, Span, current_form, fresh_days, link_or_copy, span_of, write_in_place
+from warehouse.linked import MAX_ROWS, SLOTS, Day, Span, current_form, fresh_days, link_or_copy, span_of, write_in_place
 from warehouse.store import parquet_options
 from warehouse.views import (
     BILLABLE_KWH,
@@ -242,7 +242,11 @@ def write_fresh_days(
 
     used: set[Path] = set()
     written: list[Path] = []
-    with _side_by_side(len(days)) as run:  # Arrow reads, sorts and writes without Python's lock
+    rows = {s.path: s.rows for s in spans[_PRELIMINARY]}
+    largest = max(sum(rows[p] for p in paths) for paths in days.values())
+    # Arrow reads, sorts and writes without Python's lock; days side by side only while the memory of those
+    # held at once stays within what one day may take (MAX_ROWS)
+    with _side_by_side(len(days) if largest * WRITERS <= MAX_ROWS else 1) as run:
         for paths, target in zip(days.values(), run(lambda day: write_day(*day), days.items()), strict=True):
             if target is not None:
                 used.update(paths)
