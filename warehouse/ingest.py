@@ -43,7 +43,6 @@ from warehouse.runs import (
     marker_entry,
     new_run_id,
     sha256_of,
-    skipped,
 )
 from warehouse.store import (
     LEDGER_SCHEMA,
@@ -449,10 +448,10 @@ def ingest(
     )
     published: list[Path] = []
     loaded = Loaded.of(
-        (fid, sha, acc)
-        for fid, sha, acc, st in zip(
+        (fid, sha, acc, kind)
+        for fid, sha, acc, kind, st in zip(
             done["file_id"].to_pylist(), done["sha256"].to_pylist(), done["download_account"].to_pylist(),
-            done["status"].to_pylist(), strict=True,
+            done["kind"].to_pylist(), done["status"].to_pylist(), strict=True,
         )
         if st == "loaded"
     )  # fmt: skip
@@ -484,7 +483,7 @@ def ingest(
             same_content.append((src, sha, size))
             continue
         if loaded.holds(sha, src):
-            fr = skipped(src)
+            fr = loaded.skipped(sha, src)
             report.files.append(fr)
             if on_file:
                 on_file(fr)

@@ -20,7 +20,7 @@ from pathlib import Path
 from core.inputs import AreaClaim, area_of, path_claims
 from core.paths import WarehouseLayout
 
-LOADED_FILES = "loaded_files"  # the marker's list of [file_id, sha256, download account]
+LOADED_FILES = "loaded_files"  # the marker's list of [file_id, sha256, download account, kind]
 ALREADY_LOADED = "already loaded (same sha256)"
 
 
@@ -102,16 +102,16 @@ def file_id_of(sha256_hex: str, area_code: str | None = None, account: str = "de
 
 @dataclass(frozen=True)
 class Loaded:
-    """The files the committed runs loaded: their ids, and their (sha256, download account)."""
+    """The files the committed runs loaded: their kinds by file id, and by (sha256, download account)."""
 
-    ids: frozenset[int]
-    contents: frozenset[tuple[str, str]]
+    ids: Mapping[int, str | None]
+    contents: Mapping[tuple[str, str], str | None]
 
     @classmethod
-    def of(cls, rows: Iterable[tuple[int, str, str]]) -> Loaded:
-        """From (file id, sha256, download account) of every loaded file."""
+    def of(cls, rows: Iterable[tuple[int, str, str, str | None]]) -> Loaded:
+        """From (file id, sha256, download account, kind) of every loaded file (kind None: not recorded)."""
         listed = list(rows)
-        return cls(frozenset(fid for fid, _, _ in listed), frozenset((sha, acc) for _, sha, acc in listed))
+        return cls({fid: kind for fid, _, _, kind in listed}, {(sha, acc): kind for _, sha, acc, kind in listed})
 
     def holds(self, sha256_hex: str, src: Source) -> bool:
         """Whether ``src``, of these bytes, is loaded. Without ``--area``, an area folder or a CSV name,
@@ -121,22 +121,34 @@ class Loaded:
             src.area_code is None and (sha256_hex, src.account) in self.contents
         )
 
+    def skipped(self, sha256_hex: str, src: Source) -> FileReport:
+        """The report of ``src``, which :meth:`holds`: skipped, with the kind it was loaded as."""
+        kind = self.ids.get(file_id_of(sha256_hex, src.area_code, src.account))
+        if kind is None and src.area_code is None:
+            kind = self.contents.get((sha256_hex, src.account))
+        return FileReport(src.path.name, src.area_code, kind, "skipped", 0, ALREADY_LOADED)
+
 
 def marker_entry(rows: Iterable[Mapping[str, object]]) -> dict[str, list]:
     """The marker's ``loaded_files`` of a run's ledger rows."""
-    return {LOADED_FILES: [[r["file_id"], r["sha256"], r["download_account"]] for r in rows if r["status"] == "loaded"]}
+    return {
+        LOADED_FILES: [
+            [r["file_id"], r["sha256"], r["download_account"], r["kind"]] for r in rows if r["status"] == "loaded"
+        ]
+    }
 
 
 def loaded_by_markers(layout: WarehouseLayout) -> Loaded | None:
     """What the committed runs loaded, from their markers; None when a marker does not say."""
     runs = layout.datasets / "runs"
-    listed: list[tuple[int, str, str]] = []
+    listed: list[tuple[int, str, str, str | None]] = []
     for marker in runs.glob("*.json") if runs.exists() else ():
         try:
             entry = json.loads(marker.read_bytes())[LOADED_FILES]
-        except (KeyError, ValueError, TypeError, OSError):
+            # [file id, sha256, account, kind]; markers of the first version listed no kind
+            listed.extend((int(e[0]), str(e[1]), str(e[2]), str(e[3]) if len(e) > 3 and e[3] else None) for e in entry)
+        except (KeyError, ValueError, TypeError, IndexError, OSError):
             return None
-        listed.extend((int(fid), str(sha), str(acc)) for fid, sha, acc in entry)
     return Loaded.of(listed)
 
 
@@ -159,10 +171,6 @@ def current_state_versioned(layout: WarehouseLayout) -> bool:
     return not (layout.datasets / "runs").exists() or (layout.datasets / "current" / "VERSION").exists()
 
 
-def skipped(src: Source) -> FileReport:
-    return FileReport(src.path.name, src.area_code, None, "skipped", 0, ALREADY_LOADED)
-
-
 def all_loaded(
     sources: Iterable[Source], layout: WarehouseLayout, on_file: Callable[[FileReport], None] | None = None
 ) -> IngestReport | None:
@@ -177,9 +185,10 @@ def all_loaded(
         return None
     report = IngestReport(new_run_id())
     for src in sources:
-        if not loaded.holds(sha256_of(src.path)[0], src):
+        sha = sha256_of(src.path)[0]
+        if not loaded.holds(sha, src):
             return None
-        report.files.append(skipped(src))
+        report.files.append(loaded.skipped(sha, src))
     for fr in report.files:
         if on_file:
             on_file(fr)
