@@ -572,11 +572,11 @@ def ingest(
     for src, sha, size in same_content:
         _same_content_as_earlier(layout, src, sha, size, first_outcome, report, ledger, run_id, on_file)
     shutil.rmtree(staging_root, ignore_errors=True)
-    report.seconds["files"] = time.perf_counter() - started
     if not ledger.rows:  # everything was skipped: nothing changes, not even the catalog
         if rebuild and catalog_stale(layout):
             build_catalog(layout, extra_views)
         return report
+    report.seconds["files"] = time.perf_counter() - started
     # the catalog holds every earlier run: what the views above the store stored in it stays valid but for
     # the partitions this run rewrites
     up_to_date = not catalog_stale(layout)
