@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,17 @@ def _ingest(warehouse: Path, files: list[Path]) -> tuple[str, set[str]]:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out, _, modules = proc.stdout.rpartition("\nMODULES ")
     return out, set(modules.split())
+
+
+def _rewrite_markers(warehouse: Path, edit: Callable[[dict], None]) -> None:
+    """Edit every commit marker as an earlier takuso would have written it, keeping its time (so the
+    catalog stays up to date)."""
+    for marker in (warehouse / "parquet" / "runs").glob("*.json"):
+        stat = marker.stat()
+        summary = json.loads(marker.read_bytes())
+        edit(summary)
+        marker.write_text(json.dumps(summary))
+        os.utime(marker, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def _kinds(out: str) -> list[str]:
@@ -61,12 +73,7 @@ def test_markers_listing_no_kinds_still_skip_at_once(sample_bp: Path, tmp_path: 
     files = sorted((sample_bp / "03").glob("*.zip"))[:2]
     warehouse = tmp_path / "wh"
     _ingest(warehouse, files)
-    for marker in (warehouse / "parquet" / "runs").glob("*.json"):
-        stat = marker.stat()
-        summary = json.loads(marker.read_bytes())
-        summary[LOADED_FILES] = [entry[:3] for entry in summary[LOADED_FILES]]
-        marker.write_text(json.dumps(summary))
-        os.utime(marker, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the catalog stays up to date
+    _rewrite_markers(warehouse, lambda m: m.update({LOADED_FILES: [e[:3] for e in m[LOADED_FILES]]}))
     again, modules = _ingest(warehouse, files)
     assert _total(again) == ["0", "2", "0"] and _kinds(again) == ["?"], again
     assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
@@ -108,12 +115,7 @@ def test_markers_from_before_the_list_of_loaded_files_leave_the_decision_to_the_
     files = sorted((sample_bp / "03").glob("*.zip"))[:2]
     warehouse = tmp_path / "wh"
     _ingest(warehouse, files)
-    for marker in (warehouse / "parquet" / "runs").glob("*.json"):
-        stat = marker.stat()
-        summary = json.loads(marker.read_bytes())
-        del summary[LOADED_FILES]
-        marker.write_text(json.dumps(summary))
-        os.utime(marker, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the catalog stays up to date
+    _rewrite_markers(warehouse, lambda m: m.pop(LOADED_FILES))
     again, modules = _ingest(warehouse, files)
     assert _total(again) == ["0", "2", "0"], again
     assert "?" not in _kinds(again)  # the ledger says the kinds
