@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,9 +171,7 @@ def current_state_versioned(layout: WarehouseLayout) -> bool:
     return not (layout.datasets / "runs").exists() or (layout.datasets / "current" / "VERSION").exists()
 
 
-def all_loaded(
-    sources: Iterable[Source], layout: WarehouseLayout, on_file: Callable[[FileReport], None] | None = None
-) -> IngestReport | None:
+def all_loaded(sources: Iterable[Source], layout: WarehouseLayout) -> IngestReport | None:
     """The report of a run that finds every file loaded, with the catalog and a versioned current state in
     place: such a run changes nothing. None when the run must go on (a file not loaded yet, stops the
     hashing there) or the markers cannot tell; :func:`warehouse.ingest.ingest` then decides from the ledger.
@@ -189,7 +187,4 @@ def all_loaded(
         if not loaded.holds(sha, src):
             return None
         report.files.append(loaded.skipped(sha, src))
-    for fr in report.files:
-        if on_file:
-            on_file(fr)
     return report

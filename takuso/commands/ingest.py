@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core.areas import AREAS
@@ -97,6 +96,12 @@ def run_ingest(
 
 
 def _ingest_with_progress(files, layout, area, account, workers, console, csv_aliases) -> IngestReport:
+    sources = sources_for(files, area, account)
+    report = all_loaded(sources, layout)  # every file loaded: a hash per file, no more (and no progress bar)
+    if report is not None:
+        return report
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -116,10 +121,6 @@ def _ingest_with_progress(files, layout, area, account, workers, console, csv_al
             progress.update(task, description=escape(f"writing the {name}"))
             progress.refresh()
 
-        sources = sources_for(files, area, account)
-        report = all_loaded(sources, layout, on_file=advance)  # every file loaded: a hash per file, no more
-        if report is not None:
-            return report
         from warehouse.ingest import ingest  # the parsers, Arrow and DuckDB: only for a run that goes on
 
         return ingest(
