@@ -16,10 +16,10 @@ Arrow's buffers come from jemalloc (:func:`prefer_jemalloc`), not from mimalloc,
 Linux: mimalloc reserves a 1 GiB arena with ``MADV_HUGEPAGE`` and purges freed memory in 64 KB steps
 (``MADV_DONTNEED``, about 2,000 calls a run), and the next touch of a purged page makes the kernel clear a
 whole 2 MB huge page. On the current-day shape that clearing was 21 % of the CPU samples (perf,
-``clear_page_erms``), 0.06 % with jemalloc. Side by side, ``takuso ingest`` of each bench shape (system
-time, wall time): current-day 1.4 → 0.4 s, 4.5-4.7 → 3.1 s; per-day 2.6-3.1 → 0.5-0.6 s, 7.4-8.0 →
-5.5-5.9 s; high-voltage 1.0-1.2 → 0.3-0.4 s, 3.5-3.7 → 3.2-3.4 s; monthly 0.7-1.3 → 0.4-0.5 s, 3.7-4.2 →
-3.5-3.7 s. Peak resident size 50-90 MB lower, but for the monthly shape's (10-20 MB higher).
+``clear_page_erms``), 0.06 % with jemalloc. ``takuso ingest`` of each bench shape, the two pools
+alternated three times (sums; 2026-12-02): per-day wall 23.6 → 19.9 s, system time 7.5 → 1.8 s; current-day
+10.3 → 8.9 s, 2.3 → 1.4 s; high-voltage 12.8 → 11.7 s, 4.3 → 1.3 s; monthly 13.5 → 14.0 s, 2.1 → 1.8 s
+(within the noise). Peak resident size 25-85 MB lower, the monthly shape's the same.
 """
 
 from __future__ import annotations
