@@ -36,7 +36,8 @@ TRIM_THRESHOLD = 16 << 20
 """Free memory at the top of a heap kept for reuse rather than handed back to the kernel."""
 
 ARROW_POOL = "jemalloc"
-"""Arrow's allocator in a process of takuso (pyarrow's Linux wheels carry it)."""
+"""Arrow's allocator in a process of takuso. pyarrow's Linux wheels carry it; a build without it keeps its
+own default and says so once on stderr (Arrow's warning about an unsupported backend)."""
 ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"  # Arrow's own setting, read once, when pyarrow is imported
 
 _tuned = False
