@@ -92,8 +92,8 @@ def test_fresh_days_are_written_side_by_side_only_while_their_rows_fit_one_days_
     monkeypatch.setattr(warehouse.current, "WRITERS", 2)
     monkeypatch.setattr(warehouse.current, "MAX_ROWS", limit)
     at_once: list[int] = []
-    real = warehouse.current._side_by_side
-    monkeypatch.setattr(warehouse.current, "_side_by_side", lambda jobs: at_once.append(jobs) or real(jobs))
+    real = warehouse.current.side_by_side
+    monkeypatch.setattr(warehouse.current, "side_by_side", lambda jobs, *a: at_once.append(jobs) or real(jobs, *a))
     days = [DAY10 + timedelta(days=n) for n in range(3)]
     layout = WarehouseLayout(tmp_path / "wh")
     ingest(sources_for([f for day in days for f in low_daily(files, day)], "03", "default"), layout, workers=1)

@@ -22,9 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from core.files import atomic_write_bytes
+from core.parallel import side_by_side
 from core.paths import WarehouseLayout
 from warehouse.linked import MAX_ROWS, SLOTS, Day, Span, current_form, fresh_days, link_or_copy, span_of, write_in_place
 from warehouse.store import parquet_options
@@ -246,24 +245,12 @@ def write_fresh_days(
     largest = max(sum(rows[p] for p in paths) for paths in days.values())
     # Arrow reads, sorts and writes without Python's lock; days side by side only while the memory of those
     # held at once stays within what one day may take (MAX_ROWS)
-    with _side_by_side(len(days) if largest * WRITERS <= MAX_ROWS else 1) as run:
+    with side_by_side(len(days) if largest * WRITERS <= MAX_ROWS else 1, WRITERS, "current") as run:
         for paths, target in zip(days.values(), run(lambda day: write_day(*day), days.items()), strict=True):
             if target is not None:
                 used.update(paths)
                 written.append(target)
     return used, written
-
-
-@contextmanager
-def _side_by_side(jobs: int) -> Iterator[Callable[[Callable, Iterable], Iterator]]:
-    """``map`` over :data:`WRITERS` threads (in order), or in this thread when there is one job or one core.
-
-    A night's serial tail (the current state after every file is parsed) otherwise keeps one core idle."""
-    if jobs <= 1 or WRITERS <= 1:
-        yield map
-        return
-    with ThreadPoolExecutor(min(WRITERS, jobs), thread_name_prefix="current") as pool:
-        yield pool.map
 
 
 def _file_id(path: Path) -> int:
@@ -404,7 +391,8 @@ _Job = tuple[CurrentDataset, tuple[str, date], Path]  # a partition file to writ
 
 def _write_all(con: duckdb.DuckDBPyConnection, table: str, jobs: Sequence[_Job], run_id: str) -> list[Path]:
     """The partition files of ``jobs`` from ``table``, on a cursor per thread
-    (:func:`_side_by_side`); ``table`` is a table of the database, not a TEMP one, so every cursor sees it."""
+    (:func:`core.parallel.side_by_side`); ``table`` is a table of the database, not a TEMP one, so every cursor
+    sees it."""
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
 
@@ -415,7 +403,7 @@ def _write_all(con: duckdb.DuckDBPyConnection, table: str, jobs: Sequence[_Job],
         return _write(local.cursor, table, *job, run_id)
 
     try:
-        with _side_by_side(len(jobs)) as run:
+        with side_by_side(len(jobs), WRITERS, "current") as run:
             return list(run(write, jobs))
     finally:
         for cursor in cursors:

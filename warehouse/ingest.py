@@ -15,7 +15,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -27,6 +26,7 @@ import pyarrow as pa
 from core.files import atomic_write_bytes, copy_atomic
 from core.inputs import AreaClaim, decide_area, is_csv, said_by
 from core.memory import keep_freed_memory
+from core.parallel import side_by_side
 from core.paths import PERSONAL, PRIVATE_FILE, WarehouseLayout
 from parsers.bp_xml.filename import FileNameError, parse_bp_filename
 from parsers.bp_xml.problems import Rule
@@ -331,14 +331,8 @@ def _published_names(prep: Prepared) -> list[tuple[str, tuple[str, str]]]:
 
 def _thread_map(fn: Callable, jobs: list[tuple], workers: int) -> Iterator[Prepared]:
     """``fn(*job)`` for every job, ``workers`` at a time (each file's pieces share one pool of threads)."""
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield fn(*job)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest-file") as pool:
-        futures = [pool.submit(fn, *job) for job in jobs]
-        for fut in futures:
-            yield fut.result()
+    with side_by_side(len(jobs), workers, "ingest-file") as run:
+        yield from run(lambda job: fn(*job), jobs)
 
 
 def _land_raw(layout: WarehouseLayout, src: Source, prep: Prepared) -> Path:
