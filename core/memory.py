@@ -24,7 +24,6 @@ alternated three times (sums; 2026-12-02): per-day wall 23.6 → 19.9 s, system 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 
@@ -62,6 +61,8 @@ def keep_freed_memory() -> bool:
         return True
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # here, not at import: every command imports this module (prefer_jemalloc), few load files
+
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the process's own symbols: libc's, without asking ldconfig
     except (OSError, AttributeError):  # not glibc
